@@ -1,0 +1,28 @@
+// events.cpp: the fatal report for an 'error' event nobody listens to.
+#include "events.hpp"
+
+#include "console.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace kit {
+
+void unhandledErrorEvent(const Error& err, std::string_view owner) {
+    // Node (lib/events.js) throws the error from emit(); nothing catches it, so the
+    // process prints this report and exits with status 1. The kit prints the same
+    // lines, without the JavaScript stack frames it does not have.
+    std::string props = inspect(err);
+    const auto brace = props.find(" {\n");
+    std::string head = brace == std::string::npos ? props : props.substr(0, brace);
+    std::string tail = brace == std::string::npos ? "" : props.substr(brace);
+    console::error(fmt::format("node:events:502\n      throw er; // Unhandled 'error' event\n      ^\n\n"
+                               "{}\nEmitted 'error' event on {} instance at:{}\n",
+                               head, owner, tail));
+    std::fflush(nullptr);
+    std::_Exit(1);
+}
+
+} // namespace kit

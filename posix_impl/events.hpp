@@ -1,0 +1,308 @@
+/// @file events.hpp
+/// @brief EventEmitter: `on`, `once`, `off`, `emit`, with listener signatures checked
+///        when the program is compiled.
+///
+/// Mirrors Node's `events` module (`lib/events.js`). The rules kept from Node:
+/// listeners run synchronously in registration order; `emit` works on a snapshot, so a
+/// listener added during an emit is not called by that emit, and one removed during it
+/// is still called (Node clones the listener array the same way); a `once` listener is
+/// removed before it runs; emitting `error` with no listener is fatal, printed as Node
+/// prints an unhandled 'error' event, with exit status 1.
+///
+/// How the C++ version types its events (the choice the foundation issue asks for): each
+/// emitter lists its events as types, `Event<"data", Buffer>`, name plus argument types.
+/// `conn.on("data", [](const Buffer& d) { ... })` reads like Node, and the string is
+/// checked by a `consteval` constructor against that list *with the listener's
+/// parameter types*: a misspelt event name, or a listener whose parameters do not match
+/// the event's, does not compile (the error names
+/// `no_event_with_this_name_takes_a_listener_of_this_signature`). A listener may take
+/// fewer parameters than the event passes, as a JavaScript function may (`close` passes
+/// `hadError`; `[] { ... }` is fine). The cost: a listener must have a concrete
+/// signature (no `auto` parameters), because its parameter types pick the event.
+///
+/// What it leaves out: `prependListener`, `setMaxListeners` and the leak warning,
+/// `newListener`/`removeListener` events, `Symbol` event names, `captureRejections`.
+/// `off` takes the id returned by `on`, because C++ lambdas cannot be compared.
+#pragma once
+
+#include "errors.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace kit {
+
+/// @brief A string literal usable as a template argument (`Event<"data", ...>`).
+template <std::size_t N>
+struct FixedString {
+    char value[N]{};  ///< The characters, NUL included.
+    /// @brief Capture a string literal.
+    consteval FixedString(const char (&s)[N]) { std::copy_n(s, N, value); }
+    /// @brief The text without its NUL.
+    constexpr std::string_view view() const { return {value, N - 1}; }
+};
+
+/// @brief Declares one event: its name and the types its listeners receive.
+template <FixedString Name, class... Args>
+struct Event {
+    static constexpr std::string_view name = Name.view();  ///< The event's name.
+    using args = std::tuple<Args...>;                      ///< What `emit` passes.
+};
+
+namespace detail {
+
+template <class... T>
+struct TypeList {};
+
+// The parameter types of a listener (lambda, function object or function pointer),
+// with references and const removed.
+template <class F>
+struct ListenerArgs : ListenerArgs<decltype(&std::remove_cvref_t<F>::operator())> {};
+template <class R, class... A>
+struct ListenerArgs<R (*)(A...)> { using type = TypeList<std::remove_cvref_t<A>...>; };
+template <class C, class R, class... A>
+struct ListenerArgs<R (C::*)(A...)> { using type = TypeList<std::remove_cvref_t<A>...>; };
+template <class C, class R, class... A>
+struct ListenerArgs<R (C::*)(A...) const> { using type = TypeList<std::remove_cvref_t<A>...>; };
+template <class C, class R, class... A>
+struct ListenerArgs<R (C::*)(A...) noexcept> { using type = TypeList<std::remove_cvref_t<A>...>; };
+template <class C, class R, class... A>
+struct ListenerArgs<R (C::*)(A...) const noexcept> { using type = TypeList<std::remove_cvref_t<A>...>; };
+
+// Is the listener's parameter list a prefix of the event's argument list?
+template <class Listener, class EventArgs>
+struct IsPrefix : std::false_type {};
+template <class... E>
+struct IsPrefix<TypeList<>, std::tuple<E...>> : std::true_type {};
+template <class L0, class... L, class E0, class... E>
+struct IsPrefix<TypeList<L0, L...>, std::tuple<E0, E...>>
+    : std::bool_constant<std::is_same_v<L0, E0> && IsPrefix<TypeList<L...>, std::tuple<E...>>::value> {};
+
+// Does the emit's argument list equal the event's exactly?
+template <class Emitted, class EventArgs>
+struct IsExact : std::false_type {};
+template <class... A>
+struct IsExact<TypeList<A...>, std::tuple<A...>> : std::true_type {};
+
+// Deliberately not constexpr: reaching it in a consteval context is the compile error
+// a student sees for a wrong event name or listener signature.
+inline std::size_t no_event_with_this_name_takes_a_listener_of_this_signature() { return 0; }
+
+constexpr bool sameText(const char* a, std::string_view b) {
+    std::size_t i = 0;
+    for (; a[i] != '\0'; ++i)
+        if (i >= b.size() || a[i] != b[i]) return false;
+    return i == b.size();
+}
+
+template <template <class, class> class Match, class Args, class... Events>
+consteval std::size_t findEvent(const char* name) {
+    std::size_t index = 0, found = sizeof...(Events);
+    ((found == sizeof...(Events) && sameText(name, Events::name) &&
+              Match<Args, typename Events::args>::value
+          ? (found = index, ++index)
+          : ++index),
+     ...);
+    if (found == sizeof...(Events)) return no_event_with_this_name_takes_a_listener_of_this_signature();
+    return found;
+}
+
+// A name checked at compile time: converts from a string literal only if one of the
+// emitter's events has that name and matches Args under Match.
+template <template <class, class> class Match, class Args, class... Events>
+struct EventKey {
+    std::size_t index;
+    // NOLINTNEXTLINE(google-explicit-constructor): the implicit conversion is the point.
+    consteval EventKey(const char* name) : index(findEvent<Match, Args, Events...>(name)) {}
+};
+
+template <class Tuple>
+struct PackedOf;
+template <class... A>
+struct PackedOf<std::tuple<A...>> { using type = std::tuple<const A&...>; };
+
+template <class List>
+struct Arity;
+template <class... L>
+struct Arity<TypeList<L...>> : std::integral_constant<std::size_t, sizeof...(L)> {};
+
+} // namespace detail
+
+/// @brief Identifies one listener, for `off()`.
+using ListenerId = std::uint64_t;
+
+/// @brief Print Node's "Unhandled 'error' event" report for @p err on stderr and exit 1.
+/// @param owner the emitter's class name, as in "Emitted 'error' event on Socket instance".
+[[noreturn]] void unhandledErrorEvent(const Error& err, std::string_view owner);
+
+/// @brief Print an emit to stderr when KIT_TRACE=1 (see trace.hpp).
+void traceEmit(std::string_view owner, std::uint64_t id, std::string_view event,
+               std::size_t listeners);
+
+/// @brief Whether KIT_TRACE=1 was set when the program started.
+bool traceEnabled();
+
+/// @brief Node's EventEmitter, over a fixed list of typed events.
+/// @tparam Events `Event<"name", Args...>` types, one per event (a name may appear twice
+///         with different argument types, as Socket's `data` does for Buffer and text).
+template <class... Events>
+class EventEmitter {
+    template <class Args>
+    using ListenerKey = detail::EventKey<detail::IsPrefix, Args, Events...>;
+    template <class Args>
+    using EmitKey = detail::EventKey<detail::IsExact, Args, Events...>;
+
+public:
+    /// @brief Name and id shown in traces and in the unhandled-error report.
+    explicit EventEmitter(std::string_view className = "EventEmitter", std::uint64_t id = 0)
+        : className_(className), id_(id) {}
+
+    /// @brief Add @p listener at the end of the event's list (Node's `on`).
+    /// @return an id for `off()`.
+    template <class F>
+    ListenerId on(ListenerKey<typename detail::ListenerArgs<F>::type> event, F&& listener) {
+        return add(event.index, std::forward<F>(listener), false);
+    }
+
+    /// @brief Add a listener that is removed before its first call (Node's `once`).
+    template <class F>
+    ListenerId once(ListenerKey<typename detail::ListenerArgs<F>::type> event, F&& listener) {
+        return add(event.index, std::forward<F>(listener), true);
+    }
+
+    /// @brief Remove the listener with id @p id (Node's `off`/`removeListener`).
+    /// @return whether it was found.
+    bool off(ListenerId id) {
+        for (auto& list : listeners_) {
+            auto it = std::find_if(list.begin(), list.end(), [id](const auto& l) { return l->id == id; });
+            if (it != list.end()) {
+                list.erase(it);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// @brief Remove every listener of every event (Node's `removeAllListeners()`).
+    void removeAllListeners() {
+        for (auto& list : listeners_) list.clear();
+    }
+
+    /// @brief How many listeners the event named @p name has (all argument variants).
+    std::size_t listenerCount(std::string_view name) const {
+        std::size_t n = 0, i = 0;
+        ((Events::name == name ? n += listeners_[i++].size() : i++), ...);
+        return n;
+    }
+
+    /// @brief How many listeners one variant of an event has: `listenerCountOf<std::string>("data")`.
+    template <class... A>
+    std::size_t listenerCountOf(EmitKey<detail::TypeList<std::type_identity_t<A>...>> event) const {
+        return listeners_[event.index].size();
+    }
+
+    /// @brief Call the event's listeners with @p args, in order (Node's `emit`).
+    /// @return true if it had listeners. An `error` with none is fatal, as in Node.
+    template <class... A>
+    bool emit(EmitKey<detail::TypeList<std::remove_cvref_t<A>...>> event, const A&... args) {
+        auto& list = listeners_[event.index];
+        if (traceEnabled()) traceEmit(className_, id_, names_[event.index], list.size());
+        if (list.empty()) {
+            if constexpr (sizeof...(A) == 1 && (std::is_same_v<std::remove_cvref_t<A>, Error> && ...)) {
+                if (names_[event.index] == "error") unhandledErrorEvent(args..., className_);
+            }
+            return false;
+        }
+        const std::tuple<const A&...> packed(args...);
+        if (list.size() == 1) {  // the common case: no snapshot copy needed
+            auto only = list.front();
+            if (only->once) list.clear();
+            only->call(&packed);
+            return true;
+        }
+        const auto snapshot = list;  // Node: arrayClone(handler)
+        for (const auto& l : snapshot) {
+            if (l->once && !erase(list, l.get())) continue;  // already fired or removed
+            l->call(&packed);
+        }
+        return true;
+    }
+
+    /// @brief The id shown in traces (`socket#3`).
+    std::uint64_t traceId() const { return id_; }
+    /// @brief The class name shown in traces and error reports.
+    std::string_view className() const { return className_; }
+
+protected:
+    /// @brief Set the id shown in traces (handles number themselves after construction).
+    void setTraceId(std::uint64_t id) { id_ = id; }
+
+private:
+    struct Listener {
+        ListenerId id;
+        bool once;
+        std::function<void(const void*)> call;  // receives a std::tuple<const Args&...>*
+    };
+
+    static bool erase(std::vector<std::shared_ptr<Listener>>& list, const Listener* l) {
+        auto it = std::find_if(list.begin(), list.end(), [l](const auto& p) { return p.get() == l; });
+        if (it == list.end()) return false;
+        list.erase(it);
+        return true;
+    }
+
+    // Call f with the first sizeof...(L) elements of the event's argument tuple.
+    template <class Tuple, class F, std::size_t... I>
+    static void callPrefix(F& f, const Tuple& t, std::index_sequence<I...>) {
+        f(std::get<I>(t)...);
+    }
+
+    template <std::size_t Index, class F>
+    ListenerId addAt(F&& fn, bool once) {
+        using EventT = std::tuple_element_t<Index, std::tuple<Events...>>;
+        using Args = typename detail::ListenerArgs<F>::type;
+        if constexpr (!detail::IsPrefix<Args, typename EventT::args>::value) {
+            return 0;  // never reached: the key already chose a matching event
+        } else {
+            using Packed = typename detail::PackedOf<typename EventT::args>::type;
+            auto l = std::make_shared<Listener>();
+            l->id = ++lastId_;
+            l->once = once;
+            l->call = [f = std::forward<F>(fn)](const void* p) mutable {
+                callPrefix(f, *static_cast<const Packed*>(p),
+                           std::make_index_sequence<detail::Arity<Args>::value>{});
+            };
+            listeners_[Index].push_back(std::move(l));
+            return lastId_;
+        }
+    }
+
+    template <class F, std::size_t... I>
+    ListenerId dispatchAdd(std::size_t index, F&& fn, bool once, std::index_sequence<I...>) {
+        ListenerId id = 0;
+        ((index == I ? (id = addAt<I>(std::forward<F>(fn), once), 0) : 0), ...);
+        return id;
+    }
+
+    template <class F>
+    ListenerId add(std::size_t index, F&& fn, bool once) {
+        return dispatchAdd(index, std::forward<F>(fn), once, std::index_sequence_for<Events...>{});
+    }
+
+    static constexpr std::array<std::string_view, sizeof...(Events)> names_{Events::name...};
+    std::array<std::vector<std::shared_ptr<Listener>>, sizeof...(Events)> listeners_;
+    std::string_view className_;
+    std::uint64_t id_;
+    ListenerId lastId_ = 0;
+};
+
+} // namespace kit

@@ -1,0 +1,280 @@
+// fs.cpp: file streams and whole-file calls on the thread pool (see fs.hpp).
+#include "fs.hpp"
+
+#include "trace.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+namespace kit::fs {
+
+namespace {
+
+// open(2), retried if a signal interrupts it.
+int openRetry(const char* path, int flags, mode_t mode = 0) {
+    int fd;
+    do {
+        fd = ::open(path, flags | O_CLOEXEC, mode);
+    } while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+// Write all of @p data, resuming after partial writes and EINTR. Returns 0 or errno.
+int writeAll(int fd, const std::uint8_t* data, std::size_t size) {
+    while (size > 0) {
+        const ssize_t n = ::write(fd, data, size);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        data += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    return 0;
+}
+
+// A descriptor closed when it goes out of scope (for the synchronous calls).
+struct FileDescriptor {
+    int fd;
+    ~FileDescriptor() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+} // namespace
+
+// ===========================================================================
+// ReadStream: open, then read 64 KiB at a time on the thread pool.
+// ===========================================================================
+
+ReadStream::ReadStream(Loop& loop, std::string path)
+    : Handle(loop, "readstream"), EventEmitter("ReadStream"), path_(std::move(path)) {
+    setTraceId(handleId());
+}
+
+ReadStream::~ReadStream() {
+    if (fd_ >= 0) ::close(fd_);  // RAII: never leak the descriptor
+}
+
+std::shared_ptr<ReadStream> createReadStream(std::string path) {
+    Loop& loop = Loop::getDefault();
+    auto stream = std::make_shared<ReadStream>(loop, std::move(path));
+    loop.adopt(stream);
+    stream->start();
+    return stream;
+}
+
+void ReadStream::start() {
+    struct Result {
+        int fd = -1;
+        int err = 0;
+    };
+    auto result = std::make_shared<Result>();
+    auto self = std::static_pointer_cast<ReadStream>(shared_from_this());
+    reading_ = true;
+    // open(2) may block (a network file system, a slow disk): Node runs it in the pool.
+    loop().queueWork(
+        [result, path = path_] {
+            result->fd = openRetry(path.c_str(), O_RDONLY);
+            if (result->fd < 0) result->err = errno;
+        },
+        [self, result] {
+            self->reading_ = false;
+            if (result->err != 0) {
+                // Node: 'error' (ENOENT: no such file or directory, open '<path>'), then 'close'.
+                self->destroyed_ = true;
+                self->emit("error", Error::uv(result->err, "open", self->path_));
+                self->closeHandle();
+                return;
+            }
+            self->fd_ = result->fd;
+            if (self->destroyed_) {
+                self->closeFile();
+                self->closeHandle();
+                return;
+            }
+            self->emit("open", self->fd_);
+            self->emit("ready");
+            // Like a Node stream, data flows once someone reads it: a 'data' listener
+            // or a pipe(); otherwise the stream waits for resume().
+            if (self->listenerCount("data") > 0 || self->dest_) self->readNext();
+        });
+}
+
+void ReadStream::readNext() {
+    if (paused_ || reading_ || ended_ || destroyed_ || fd_ < 0) return;
+    if (held_) {  // a chunk that arrived while we were paused goes first
+        Buffer chunk = std::move(*held_);
+        held_.reset();
+        emit("data", chunk);
+        readNext();
+        return;
+    }
+    struct Result {
+        std::vector<std::uint8_t> bytes;
+        ssize_t n = 0;
+        int err = 0;
+    };
+    auto result = std::make_shared<Result>();
+    auto self = std::static_pointer_cast<ReadStream>(shared_from_this());
+    reading_ = true;
+    loop().queueWork(
+        [result, fd = fd_] {
+            result->bytes.resize(kChunkSize);
+            do {
+                result->n = ::read(fd, result->bytes.data(), kChunkSize);  // read(2), blocking
+            } while (result->n < 0 && errno == EINTR);
+            if (result->n < 0) result->err = errno;
+            else result->bytes.resize(static_cast<std::size_t>(result->n));
+        },
+        [self, result] {
+            self->reading_ = false;
+            if (self->destroyed_) {  // destroy() waited for this read to finish
+                self->closeFile();
+                self->closeHandle();
+                return;
+            }
+            if (result->err != 0) {
+                self->destroyed_ = true;
+                self->emit("error", Error::uv(result->err, "read"));
+                self->closeFile();
+                self->closeHandle();
+                return;
+            }
+            if (result->n == 0) {  // end of file: 'end', then autoClose gives 'close'
+                self->ended_ = true;
+                self->emit("end");
+                self->closeFile();
+                self->closeHandle();
+                return;
+            }
+            self->bytesRead_ += static_cast<std::size_t>(result->n);
+            Buffer chunk(std::move(result->bytes));
+            if (self->paused_) {
+                self->held_ = std::move(chunk);
+                return;
+            }
+            self->emit("data", chunk);
+            self->readNext();
+        });
+}
+
+void ReadStream::pause() {
+    if (!paused_) trace::line(std::string("readstream paused: ") + path_);
+    paused_ = true;
+}
+
+void ReadStream::resume() {
+    if (paused_) trace::line(std::string("readstream resumed: ") + path_);
+    paused_ = false;
+    readNext();
+}
+
+void ReadStream::pipe(std::shared_ptr<Writable> dest) {
+    dest_ = dest;
+    std::weak_ptr<ReadStream> weak = std::static_pointer_cast<ReadStream>(shared_from_this());
+    std::weak_ptr<Writable> weakDest = dest;
+    // Node's pipe: write each chunk; a false return means the destination's buffer is
+    // full, so pause until it emits 'drain'. That is backpressure: memory stays bounded
+    // however fast the file is read and however slow the peer is.
+    on("data", [weak, weakDest](const Buffer& chunk) {
+        auto self = weak.lock();
+        auto d = weakDest.lock();
+        if (!self || !d) return;
+        if (!d->write(chunk)) {
+            self->pause();
+            d->onceDrain([weak] {
+                if (auto s = weak.lock()) s->resume();
+            });
+        }
+    });
+    on("end", [weakDest] {
+        if (auto d = weakDest.lock()) d->end();
+    });
+    resume();
+}
+
+void ReadStream::destroy() {
+    if (destroyed_) return;
+    destroyed_ = true;
+    if (reading_) return;  // the read in flight uses fd_: close when it completes
+    closeFile();
+    closeHandle();
+}
+
+void ReadStream::closeFile() {
+    if (fd_ >= 0) {
+        ::close(fd_);  // close(2) is never retried: after EINTR the fd is already gone
+        fd_ = -1;
+    }
+}
+
+void ReadStream::onClose() { emit("close"); }
+
+// ===========================================================================
+// Whole-file calls.
+// ===========================================================================
+
+void writeFile(std::string path, Buffer data, WriteCallback cb) {
+    struct Result {
+        int err = 0;
+        const char* syscall = "open";
+    };
+    auto result = std::make_shared<Result>();
+    auto payload = std::make_shared<Buffer>(std::move(data));
+    Loop::getDefault().queueWork(
+        [result, payload, path] {
+            // O_TRUNC: writeFile replaces an existing file, as Node's 'w' flag does.
+            FileDescriptor f{openRetry(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666)};
+            if (f.fd < 0) {
+                result->err = errno;
+                return;
+            }
+            if (int e = writeAll(f.fd, payload->data(), payload->size()); e != 0) {
+                result->err = e;  // the bytes written so far stay on disk, as in Node
+                result->syscall = "write";
+            }
+        },
+        [result, path, cb = std::move(cb)] {
+            if (result->err == 0) {
+                cb(std::nullopt);
+            } else if (std::string_view(result->syscall) == "open") {
+                cb(Error::uv(result->err, "open", path));
+            } else {
+                cb(Error::uv(result->err, "write"));
+            }
+        });
+}
+
+Buffer readFileSync(const std::string& path) {
+    FileDescriptor f{openRetry(path.c_str(), O_RDONLY)};
+    if (f.fd < 0) throw Error::uv(errno, "open", path);
+    std::vector<std::uint8_t> bytes;
+    struct stat st{};
+    if (::fstat(f.fd, &st) == 0 && st.st_size > 0) bytes.reserve(static_cast<std::size_t>(st.st_size));
+    std::uint8_t chunk[64 * 1024];
+    for (;;) {
+        const ssize_t n = ::read(f.fd, chunk, sizeof chunk);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw Error::uv(errno, "read");
+        }
+        if (n == 0) break;
+        bytes.insert(bytes.end(), chunk, chunk + n);
+    }
+    return Buffer(std::move(bytes));
+}
+
+void mkdirSync(const std::string& path) {
+    for (std::size_t pos = 1; pos <= path.size(); ++pos) {
+        if (pos != path.size() && path[pos] != '/') continue;
+        const std::string prefix = path.substr(0, pos);
+        if (::mkdir(prefix.c_str(), 0777) != 0 && errno != EEXIST) throw Error::uv(errno, "mkdir", path);
+    }
+}
+
+} // namespace kit::fs

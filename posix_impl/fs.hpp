@@ -1,0 +1,98 @@
+/// @file fs.hpp
+/// @brief `fs.createReadStream`, `fs.writeFile`, `fs.readFileSync`, `fs.mkdirSync`.
+///
+/// Mirrors Node's `fs`: file system calls block (there is no readiness for regular
+/// files in poll(2)), so Node runs them on libuv's thread pool and delivers the result
+/// on the loop thread. The kit does the same with `Loop::queueWork`: open(2), read(2)
+/// and write(2) run on a pool thread, the callback runs on the loop. `readFileSync`
+/// blocks the loop, exactly as in Node.
+///
+/// A ReadStream opens the file (`open`, then `ready`), reads 64 KiB chunks (`data`),
+/// then emits `end` and `close`. `pause()` stops reading after the chunk in flight;
+/// `resume()` starts again. `pipe(dest)` wires backpressure as stream.hpp describes.
+/// Errors (ENOENT...) are emitted on `error` followed by `close`, with Node's message:
+/// `ENOENT: no such file or directory, open './client_files/client.txt'`.
+///
+/// What it leaves out: options (start/end/encoding/highWaterMark), write streams,
+/// promises, every other fs function.
+#pragma once
+
+#include "buffer.hpp"
+#include "errors.hpp"
+#include "events.hpp"
+#include "loop.hpp"
+#include "stream.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace kit::fs {
+
+/// @brief A file read in chunks (Node's `fs.ReadStream`).
+class ReadStream
+    : public Handle,
+      public EventEmitter<Event<"open", int>, Event<"ready">, Event<"data", Buffer>, Event<"end">,
+                          Event<"close">, Event<"error", Error>> {
+public:
+    /// @brief Use `createReadStream`.
+    ReadStream(Loop& loop, std::string path);
+    ~ReadStream() override;
+    /// @brief Stop emitting `data` (the read in flight, if any, is kept for resume).
+    void pause();
+    /// @brief Start emitting `data` again.
+    void resume();
+    /// @brief Whether the stream is paused.
+    bool isPaused() const { return paused_; }
+    /// @brief Send every chunk to @p dest with backpressure, then `dest.end()`.
+    /// @p dest must stay alive until then (a Socket does: the loop owns it).
+    void pipe(std::shared_ptr<Writable> dest);
+    /// @brief Close the file now; emits `close`.
+    void destroy();
+    /// @brief The path given to `createReadStream`.
+    const std::string& path() const { return path_; }
+    /// @brief Bytes delivered so far (`bytesRead`).
+    std::size_t bytesRead() const { return bytesRead_; }
+
+    /// @brief Size of each read, as Node's default highWaterMark for fs streams.
+    static constexpr std::size_t kChunkSize = 64 * 1024;
+
+private:
+    friend std::shared_ptr<ReadStream> createReadStream(std::string path);
+    void start();
+    void readNext();
+    void onClose() override;
+    void releaseListeners() override { removeAllListeners(); dest_.reset(); }
+    void closeFile();
+
+    std::string path_;
+    int fd_ = -1;
+    bool paused_ = false;
+    bool reading_ = false;     // a read is on the thread pool
+    bool ended_ = false;
+    bool destroyed_ = false;
+    std::optional<Buffer> held_;  // a chunk read while paused, delivered on resume
+    std::size_t bytesRead_ = 0;
+    std::shared_ptr<Writable> dest_;
+};
+
+/// @brief `fs.createReadStream(path)`: open and read the file asynchronously.
+std::shared_ptr<ReadStream> createReadStream(std::string path);
+
+/// @brief Callback of `writeFile`: empty on success, the error otherwise.
+using WriteCallback = std::function<void(const std::optional<Error>& err)>;
+
+/// @brief `fs.writeFile(path, data, cb)`: create or truncate @p path and write @p data
+/// on the thread pool; @p cb runs on the loop thread. Like Node, a failed write can
+/// leave a partial file behind.
+void writeFile(std::string path, Buffer data, WriteCallback cb);
+
+/// @brief `fs.readFileSync(path)`: the whole file; throws `Error` (ENOENT...) on failure.
+Buffer readFileSync(const std::string& path);
+
+/// @brief `fs.mkdirSync(path, {recursive: true})`: create a directory and its parents.
+/// Throws `Error` on failure.
+void mkdirSync(const std::string& path);
+
+} // namespace kit::fs

@@ -1,0 +1,481 @@
+// loop.cpp: the event loop, its handles, watchers and thread pool (see loop.hpp).
+//
+// Read Loop::run() first: it is the whole loop, one phase per line, in libuv's order.
+#include "loop.hpp"
+
+#include "console.hpp"
+#include "errors.hpp"
+#include "trace.hpp"
+
+#include <fmt/format.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <ctime>
+
+namespace kit {
+
+// ===========================================================================
+// The loop's turn: libuv's uv_run, phase by phase.
+// ===========================================================================
+
+void Loop::run() {
+    running_ = true;
+    drainTicks();  // the main program was the first "callback": its ticks run first
+    updateTime();
+    while (alive()) {
+        trace::phase("timers");
+        runTimers();
+        trace::phase("pending");
+        runPending();
+        trace::phase("poll");
+        poll(pollTimeout());
+        trace::phase("check");
+        runCheck();
+        trace::phase("close");
+        runClosing();
+        updateTime();
+    }
+    trace::line("loop: nothing left to wait for, run() returns");
+    running_ = false;
+}
+
+bool Loop::alive() const {
+    return activeRefs_ > 0 || requests_ > 0 || refImmediates_ > 0 || !closing_.empty() ||
+           !pending_.empty() || !ticks_.empty();
+}
+
+// How long poll(2) may sleep: not at all if work is already queued, until the next
+// timer if there is one, forever (-1) otherwise (libuv's uv_backend_timeout).
+int Loop::pollTimeout() const {
+    if (!alive() || !pending_.empty() || !closing_.empty() || refImmediates_ > 0 ||
+        !immediates_.empty())
+        return 0;
+    if (timers_.empty()) return -1;
+    const Millis due = timers_.begin()->first.first;
+    return due <= now_ ? 0 : static_cast<int>(std::min<Millis>(due - now_, 0x7fffffff));
+}
+
+void Loop::updateTime() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);  // never jumps when the wall clock is set
+    now_ = static_cast<Millis>(ts.tv_sec) * 1000 + static_cast<Millis>(ts.tv_nsec) / 1000000;
+}
+
+// ===========================================================================
+// Phase 1: timers. Run every timer whose time has come, earliest first, equal times
+// in the order they were scheduled. A timer scheduled by one of these callbacks is
+// due at now()+1 at the earliest, so it never runs in this same pass.
+// ===========================================================================
+
+std::uint64_t Loop::addTimer(Millis delay, std::function<void()> cb) {
+    const std::uint64_t key = ++timerSeq_;
+    const Millis due = now_ + delay;
+    timers_.emplace(std::make_pair(due, key), std::move(cb));
+    timerDue_.emplace(key, due);
+    return key;
+}
+
+void Loop::cancelTimer(std::uint64_t key) {
+    auto it = timerDue_.find(key);
+    if (it == timerDue_.end()) return;
+    timers_.erase({it->second, key});
+    timerDue_.erase(it);
+}
+
+void Loop::runTimers() {
+    while (!timers_.empty()) {
+        auto first = timers_.begin();
+        if (first->first.first > now_) break;
+        auto cb = std::move(first->second);
+        timerDue_.erase(first->first.second);
+        timers_.erase(first);
+        invoke(cb);
+    }
+}
+
+// ===========================================================================
+// Phase 2: pending callbacks deferred from the previous turn.
+// ===========================================================================
+
+void Loop::defer(std::function<void()> fn) { pending_.push_back(std::move(fn)); }
+
+void Loop::runPending() {
+    auto batch = std::move(pending_);
+    pending_.clear();
+    for (auto& fn : batch) invoke(fn);
+}
+
+// ===========================================================================
+// Phase 3: poll for I/O. Build the pollfd array from the watchers that want
+// something, sleep in poll(2), then call each ready watcher.
+// ===========================================================================
+
+void Loop::poll(int timeoutMs) {
+    pollfds_.clear();
+    dispatch_.clear();
+    for (IoWatcher* w : watchers_) {
+        // A watcher that wants nothing (a paused socket) is left out, as a negative fd
+        // would be: poll(2) reports POLLHUP and POLLERR even when events is 0, and a
+        // hung-up descriptor would wake us forever.
+        if (w->events_ == 0) continue;
+        pollfds_.push_back(pollfd{w->fd_, w->events_, 0});
+        dispatch_.push_back(w);
+    }
+    if (trace::enabled()) {
+        std::string fds;
+        for (const auto& p : pollfds_)
+            fds += fmt::format(" {}{}{}", p.fd, (p.events & POLLIN) ? "r" : "", (p.events & POLLOUT) ? "w" : "");
+        trace::line(fmt::format("poll([{} ], timeout={}{})", fds, timeoutMs, timeoutMs < 0 ? " (forever)" : "ms"));
+    }
+
+    int ready = 0;
+    for (;;) {
+        const Millis before = now_;
+        ready = ::poll(pollfds_.data(), pollfds_.size(), timeoutMs);
+        if (ready >= 0) break;
+        if (errno != EINTR) {
+            // Only EINVAL/ENOMEM are possible here; nothing a program can recover from.
+            console::error(fmt::format("poll(2) failed: {}", errorDescription(errno)));
+            std::_Exit(70);
+        }
+        // poll(2) is never restarted after a signal (man 7 signal), even with
+        // SA_RESTART: sleep again for what is left of the timeout.
+        updateTime();
+        if (timeoutMs > 0) {
+            const auto spent = static_cast<int>(now_ - before);
+            timeoutMs = spent >= timeoutMs ? 0 : timeoutMs - spent;
+        }
+    }
+    updateTime();  // libuv updates the time after poll returns, before callbacks
+    trace::line(fmt::format("poll -> {} ready", ready));
+    if (ready == 0) return;
+
+    for (std::size_t i = 0; i < dispatch_.size(); ++i)
+        if (dispatch_[i]) dispatch_[i]->pending_ = static_cast<std::ptrdiff_t>(i);
+    for (std::size_t i = 0; i < dispatch_.size(); ++i) {
+        IoWatcher* w = dispatch_[i];
+        if (w == nullptr) continue;  // stopped by an earlier callback of this pass
+        w->pending_ = -1;
+        const short revents = pollfds_[i].revents;
+        if (revents == 0) continue;
+        if (w->events_ == 0) continue;  // paused by an earlier callback of this pass
+        invoke([w, revents] { w->cb_(revents); });
+    }
+    for (IoWatcher* w : dispatch_)
+        if (w) w->pending_ = -1;
+    dispatch_.clear();
+}
+
+void Loop::watch(IoWatcher& w) {
+    if (!w.registered_) {
+        watchers_.push_back(&w);
+        w.registered_ = true;
+    }
+}
+
+void Loop::unwatch(IoWatcher& w) {
+    if (w.pending_ >= 0) {  // events from this pass's poll(2) must not reach it
+        dispatch_[static_cast<std::size_t>(w.pending_)] = nullptr;
+        w.pending_ = -1;
+    }
+    if (!w.registered_) return;
+    watchers_.erase(std::find(watchers_.begin(), watchers_.end(), &w));
+    w.registered_ = false;
+}
+
+// ===========================================================================
+// Phase 4: check. Run the immediates queued before this phase started; one queued
+// now waits for the next turn (Node's setImmediate).
+// ===========================================================================
+
+std::shared_ptr<Immediate> Loop::addImmediate(std::function<void()> cb) {
+    auto im = std::make_shared<Immediate>(*this, std::move(cb));
+    immediates_.push_back(im);
+    ++refImmediates_;
+    return im;
+}
+
+void Loop::runCheck() {
+    auto batch = std::move(immediates_);
+    immediates_.clear();
+    for (auto& im : batch) {
+        if (im->done_) continue;
+        im->done_ = true;
+        if (im->ref_) --refImmediates_;
+        auto cb = std::move(im->callback_);
+        invoke(cb);
+    }
+}
+
+void Immediate::ref() {
+    if (!ref_ && !done_) ++loop_.refImmediates_;
+    ref_ = true;
+}
+
+void Immediate::unref() {
+    if (ref_ && !done_) --loop_.refImmediates_;
+    ref_ = false;
+}
+
+void Immediate::clear() {
+    if (done_) return;
+    done_ = true;
+    if (ref_) --loop_.refImmediates_;
+    callback_ = nullptr;
+}
+
+// ===========================================================================
+// Phase 5: close callbacks. Handles closed during this turn emit `close` here, then
+// the loop drops its reference: this is where a handle's life ends.
+// ===========================================================================
+
+void Loop::runClosing() {
+    auto batch = std::move(closing_);
+    closing_.clear();
+    for (auto& h : batch) {
+        invoke([&h] { h->onClose(); });
+        h->releaseListeners();
+        auto it = std::find(handles_.begin(), handles_.end(), h);
+        if (it != handles_.end()) {
+            *it = std::move(handles_.back());
+            handles_.pop_back();
+        }
+        trace::line(fmt::format("{}#{} closed and released", h->kind(), h->handleId()));
+    }
+}
+
+// ===========================================================================
+// Callbacks, nextTick and uncaught exceptions.
+// ===========================================================================
+
+void Loop::nextTick(std::function<void()> fn) { ticks_.push_back(std::move(fn)); }
+
+void Loop::drainTicks() {
+    while (!ticks_.empty()) {
+        auto fn = std::move(ticks_.front());
+        ticks_.pop_front();
+        fn();
+    }
+}
+
+namespace {
+[[noreturn]] void uncaught(std::exception_ptr ex) {
+    // Node prints the thrown value after the source line that threw, then exits 1.
+    std::string text;
+    try {
+        std::rethrow_exception(ex);
+    } catch (const Error& err) {
+        text = inspect(err);
+    } catch (const std::exception& e) {
+        text = fmt::format("Error: {}", e.what());
+    } catch (...) {
+        text = "Uncaught exception of unknown type";
+    }
+    console::error(fmt::format("Uncaught {}\n", text));
+    std::fflush(nullptr);
+    std::_Exit(1);
+}
+} // namespace
+
+void Loop::invoke(const std::function<void()>& fn) {
+    try {
+        fn();
+        drainTicks();
+    } catch (...) {
+        uncaught(std::current_exception());  // never unwinds through the poller
+    }
+}
+
+// ===========================================================================
+// Handles.
+// ===========================================================================
+
+void Loop::adopt(std::shared_ptr<Handle> handle) { handles_.push_back(std::move(handle)); }
+
+void Loop::countActive(const Handle& h, int delta) {
+    if (h.active_ && h.ref_) activeRefs_ += delta;
+}
+
+Handle::Handle(Loop& loop, std::string_view kind)
+    : loop_(loop), kind_(kind), id_(++loop.nextHandleId_) {}
+
+Handle::~Handle() = default;
+
+void Handle::setActive(bool active) {
+    if (active == active_) return;
+    loop_.countActive(*this, -1);
+    active_ = active;
+    loop_.countActive(*this, +1);
+}
+
+void Handle::ref() {
+    if (ref_) return;
+    ref_ = true;
+    loop_.countActive(*this, +1);
+}
+
+void Handle::unref() {
+    if (!ref_) return;
+    loop_.countActive(*this, -1);
+    ref_ = false;
+}
+
+void Handle::closeHandle() {
+    if (closing_) return;
+    closing_ = true;
+    setActive(false);
+    loop_.closing_.push_back(shared_from_this());
+    trace::line(fmt::format("{}#{} closing", kind_, id_));
+}
+
+// ===========================================================================
+// Watchers.
+// ===========================================================================
+
+IoWatcher::IoWatcher(Loop& loop, Callback cb) : loop_(loop), cb_(std::move(cb)) {}
+
+IoWatcher::~IoWatcher() { stop(); }
+
+void IoWatcher::start(int fd, short events) {
+    if (fd != fd_ && pending_ >= 0) loop_.unwatch(*this);
+    fd_ = fd;
+    events_ = events;
+    loop_.watch(*this);
+}
+
+void IoWatcher::setEvents(short events) { events_ = events; }
+
+void IoWatcher::stop() {
+    loop_.unwatch(*this);
+    fd_ = -1;
+    events_ = 0;
+}
+
+// ===========================================================================
+// Thread pool and cross-thread wakeup.
+// ===========================================================================
+
+unsigned ThreadPool::defaultSize() {
+    if (const char* env = std::getenv("UV_THREADPOOL_SIZE")) {
+        char* end = nullptr;
+        const long n = std::strtol(env, &end, 10);
+        if (end != env && n > 0) return static_cast<unsigned>(std::min(n, 1024L));
+    }
+    return 4;
+}
+
+ThreadPool::ThreadPool(unsigned threads) : size_(threads) {}
+
+ThreadPool::~ThreadPool() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    ready_.notify_all();
+    for (auto& t : threads_) t.join();
+}
+
+void ThreadPool::submit(std::function<void()> job) {
+    {
+        std::lock_guard lock(mutex_);
+        if (threads_.empty())  // libuv starts its threads on the first request
+            for (unsigned i = 0; i < size_; ++i) threads_.emplace_back([this] { worker(); });
+        jobs_.push_back(std::move(job));
+    }
+    ready_.notify_one();
+}
+
+void ThreadPool::worker() {
+    for (;;) {
+        std::function<void()> job;
+        {
+            std::unique_lock lock(mutex_);
+            ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+            if (jobs_.empty()) return;  // stopping and nothing left
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+        }
+        job();
+    }
+}
+
+unsigned Loop::threadPoolSize() const { return pool_ ? pool_->size() : ThreadPool::defaultSize(); }
+
+void Loop::queueWork(std::function<void()> fn, std::function<void()> after) {
+    if (!pool_) pool_ = std::make_unique<ThreadPool>(ThreadPool::defaultSize());
+    ++requests_;
+    trace::line("threadpool: job queued");
+    pool_->submit([this, fn = std::move(fn), after = std::move(after)]() mutable {
+        fn();  // on a worker thread: blocking calls are fine here, loop state is not
+        post([this, after = std::move(after)] {
+            --requests_;
+            trace::line("threadpool: job done, completion runs on the loop thread");
+            after();
+        });
+    });
+}
+
+void Loop::post(std::function<void()> fn) {
+    {
+        std::lock_guard lock(postedMutex_);
+        posted_.push_back(std::move(fn));
+    }
+    const std::uint64_t one = 1;
+    ssize_t n;
+    do {
+        n = ::write(wakeFd_, &one, sizeof one);  // wakes poll(2) on the loop thread
+    } while (n < 0 && errno == EINTR);
+    // EAGAIN means the counter is already non-zero: the loop will wake anyway.
+}
+
+void Loop::drainPosted() {
+    std::uint64_t count = 0;
+    ssize_t n;
+    do {
+        n = ::read(wakeFd_, &count, sizeof count);
+    } while (n < 0 && errno == EINTR);
+    std::vector<std::function<void()>> batch;
+    {
+        std::lock_guard lock(postedMutex_);
+        batch.swap(posted_);
+    }
+    for (auto& fn : batch) invoke(fn);
+}
+
+Loop::Loop() {
+    // Node ignores SIGPIPE (a write to a closed socket returns EPIPE instead of
+    // killing the process) and SIGXFSZ (a too-large file gives EFBIG).
+    std::signal(SIGPIPE, SIG_IGN);
+    std::signal(SIGXFSZ, SIG_IGN);
+    wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wakeFd_ < 0) {
+        console::error(fmt::format("eventfd(2) failed: {}", errorDescription(errno)));
+        std::_Exit(70);
+    }
+    wakeWatcher_ = std::make_unique<IoWatcher>(*this, [this](short) { drainPosted(); });
+    wakeWatcher_->start(wakeFd_, POLLIN);  // not counted: it never keeps the loop alive
+    updateTime();
+}
+
+Loop::~Loop() {
+    pool_.reset();  // join the workers before the loop they post to goes away
+    // Handles still open at exit (an unref'd server, say) drop their listeners first:
+    // lambdas that capture their own handle would otherwise keep it alive forever.
+    for (auto& h : handles_) h->releaseListeners();
+    closing_.clear();
+    handles_.clear();
+    wakeWatcher_.reset();
+    if (wakeFd_ >= 0) ::close(wakeFd_);
+}
+
+Loop& Loop::getDefault() {
+    static Loop loop;
+    return loop;
+}
+
+} // namespace kit

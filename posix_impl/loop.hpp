@@ -1,0 +1,304 @@
+/// @file loop.hpp
+/// @brief The event loop: one thread, one poll(2), libuv's phases in libuv's order.
+///
+/// Mirrors libuv's `uv_run` (`src/unix/core.c`) as Node uses it. One turn of the loop:
+///
+///   1. **timers**: run every `setTimeout`/`setInterval` that is due;
+///   2. **pending**: run I/O callbacks deferred from the previous turn;
+///   3. **poll**: wait in poll(2) for descriptors (sockets, files' wakeups) or the next
+///      timer, then run the callbacks of the ready descriptors;
+///   4. **check**: run the `setImmediate` callbacks queued before this phase began;
+///   5. **close**: run the callbacks of handles closed during this turn (`close` events).
+///
+/// After every callback the nextTick queue is drained, as Node drains
+/// `process.nextTick` after each callback it makes from C++. The loop keeps turning
+/// while anything *referenced* is alive: an active handle (a listening server, a
+/// reading socket, a pending timer), a pending request (thread-pool work) or a
+/// callback already queued; then `run()` returns, the way a Node process exits when
+/// nothing is left to wait for. `unref()` takes a handle out of that count.
+///
+/// **Ownership model.** Every handle (Server, Socket, Timeout, ReadStream...) is
+/// created by a factory as a `std::shared_ptr` and *adopted* by the loop, which keeps
+/// a strong reference in its handle list until the handle has been closed and its
+/// `close` callback has run; only then is the reference dropped. So user code may drop
+/// every reference to a live handle (as JavaScript code forgets a socket it still
+/// listens to) without destroying it, and a callback may close its own handle or any
+/// other: closing only marks the handle and queues it for the close phase, where its
+/// `close` event is emitted. After that the handle removes all its listeners, which
+/// also breaks the reference cycles that lambdas capturing their own handle create.
+/// I/O dispatch holds an extra reference to the handle for the length of a callback.
+///
+/// **Stale events.** A descriptor closed by a callback can have its events pending in
+/// the same poll(2) result, and its number can be reused at once by a new `accept(2)`.
+/// Stopping a watcher erases its pending entry, and a watcher started during dispatch
+/// has none, so a new handle never receives the old descriptor's events (libuv's
+/// "reopened fd" bug, joyent/libuv#826).
+///
+/// **Poller.** Watchers with no events wanted (a paused socket) are left out of the
+/// pollfd array entirely, as a negative fd would be, so an unmaskable POLLHUP cannot
+/// make the loop spin. EINTR from poll(2) re-polls with the remaining timeout. The
+/// poller is confined to `Loop::poll()`: a later lesson swaps it for epoll(7).
+///
+/// What it leaves out: idle and prepare phases, `uv_stop`, multiple loops per thread
+/// (the kit uses one default loop), signal handles, and priority between descriptors
+/// beyond poll(2)'s array order.
+#pragma once
+
+#include <poll.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace kit {
+
+class Loop;
+class ThreadPool;
+
+/// @brief Interest in one descriptor, owned by a handle (libuv's `uv__io_t`).
+///
+/// The callback receives poll(2)'s `revents`. Destroying the watcher stops it.
+class IoWatcher {
+public:
+    /// @brief Callback receiving the ready events (POLLIN, POLLOUT, POLLHUP, POLLERR...).
+    using Callback = std::function<void(short revents)>;
+
+    /// @brief A stopped watcher for @p loop that will call @p cb.
+    IoWatcher(Loop& loop, Callback cb);
+    ~IoWatcher();
+    IoWatcher(const IoWatcher&) = delete;
+    IoWatcher& operator=(const IoWatcher&) = delete;
+
+    /// @brief Watch @p fd for @p events (POLLIN|POLLOUT). 0 leaves the poll set.
+    void start(int fd, short events);
+    /// @brief Change the events wanted on the same descriptor.
+    void setEvents(short events);
+    /// @brief Stop watching; pending events for this watcher are dropped.
+    void stop();
+    /// @brief The descriptor watched, or -1.
+    int fd() const { return fd_; }
+    /// @brief The events wanted.
+    short events() const { return events_; }
+
+private:
+    friend class Loop;
+    Loop& loop_;
+    Callback cb_;
+    int fd_ = -1;
+    short events_ = 0;
+    bool registered_ = false;
+    std::ptrdiff_t pending_ = -1;  // index in the loop's dispatch list, or -1
+};
+
+/// @brief Base of every handle: lifetime, ref/unref, active state, close.
+///
+/// libuv's `uv_handle_t`. A handle is *active* while it waits for something (a server
+/// listening, a socket reading or writing, a timer pending); an active, referenced
+/// handle keeps the loop running.
+class Handle : public std::enable_shared_from_this<Handle> {
+public:
+    virtual ~Handle();
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+
+    /// @brief Let this handle keep the loop alive again (Node's `ref()`).
+    void ref();
+    /// @brief Stop this handle from keeping the loop alive (Node's `unref()`).
+    void unref();
+    /// @brief Whether the handle is referenced (Node's `hasRef()`).
+    bool hasRef() const { return ref_; }
+    /// @brief Whether `close` has been requested.
+    bool isClosing() const { return closing_; }
+    /// @brief Short lowercase kind shown in traces ("server", "socket", "timer").
+    std::string_view kind() const { return kind_; }
+    /// @brief Number shown in traces: `socket#3`.
+    std::uint64_t handleId() const { return id_; }
+    /// @brief The loop this handle belongs to.
+    Loop& loop() const { return loop_; }
+
+protected:
+    /// @brief Called by subclasses; @p kind names the handle in traces.
+    Handle(Loop& loop, std::string_view kind);
+    /// @brief Mark the handle active (waiting for something) or not.
+    void setActive(bool active);
+    /// @brief Whether the handle is active.
+    bool isActive() const { return active_; }
+    /// @brief Queue the handle for the close phase (idempotent); `onClose` runs there.
+    void closeHandle();
+    /// @brief Runs in the close phase; emit `close` here.
+    virtual void onClose() = 0;
+    /// @brief Runs after `onClose`: drop listeners to break capture cycles.
+    virtual void releaseListeners() {}
+
+private:
+    friend class Loop;
+    Loop& loop_;
+    std::string_view kind_;
+    std::uint64_t id_;
+    bool ref_ = true;
+    bool active_ = false;
+    bool closing_ = false;
+};
+
+/// @brief A thread pool like libuv's: N worker threads (4 by default, or
+/// `UV_THREADPOOL_SIZE`) run blocking jobs such as file writes; the loop runs each
+/// job's completion callback on its own thread.
+class ThreadPool {
+public:
+    /// @brief A pool of @p threads workers, started on first use.
+    explicit ThreadPool(unsigned threads);
+    ~ThreadPool();
+    ThreadPool(const ThreadPool&) = delete;
+    ThreadPool& operator=(const ThreadPool&) = delete;
+    /// @brief Queue @p job; some worker runs it.
+    void submit(std::function<void()> job);
+    /// @brief Number of worker threads.
+    unsigned size() const { return size_; }
+    /// @brief The pool size libuv would pick: `UV_THREADPOOL_SIZE` (1..1024) or 4.
+    static unsigned defaultSize();
+
+private:
+    void worker();
+    unsigned size_;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::function<void()>> jobs_;
+    std::vector<std::thread> threads_;
+    bool stopping_ = false;
+};
+
+/// @brief A queued `setImmediate` callback (Node's `Immediate` object).
+class Immediate {
+public:
+    /// @brief Created by `Loop::addImmediate`.
+    Immediate(Loop& loop, std::function<void()> cb) : loop_(loop), callback_(std::move(cb)) {}
+    /// @brief Keep the loop alive for this immediate again (the default).
+    void ref();
+    /// @brief Let the loop exit even though this immediate is queued.
+    void unref();
+    /// @brief Whether the immediate keeps the loop alive.
+    bool hasRef() const { return ref_; }
+    /// @brief Cancel it (`clearImmediate`); no effect once it has run.
+    void clear();
+
+private:
+    friend class Loop;
+    Loop& loop_;
+    std::function<void()> callback_;
+    bool ref_ = true;
+    bool done_ = false;  // ran or cleared
+};
+
+/// @brief The event loop. Use `Loop::getDefault()`; the kit has one loop per process.
+class Loop {
+public:
+    /// @brief Milliseconds on the monotonic clock, as libuv's `uv_now()`.
+    using Millis = std::uint64_t;
+
+    Loop();
+    ~Loop();
+    Loop(const Loop&) = delete;
+    Loop& operator=(const Loop&) = delete;
+
+    /// @brief The process's loop (libuv's `uv_default_loop()`).
+    static Loop& getDefault();
+
+    /// @brief Turn the loop until nothing referenced is left (`uv_run(UV_RUN_DEFAULT)`).
+    void run();
+    /// @brief Whether anything referenced keeps the loop running (`uv_loop_alive`).
+    bool alive() const;
+    /// @brief The loop's cached time in ms (updated once per turn, as `uv_now`).
+    Millis now() const { return now_; }
+    /// @brief Re-read the monotonic clock (`uv_update_time`).
+    void updateTime();
+
+    /// @brief Queue @p fn to run after the current callback (`process.nextTick`).
+    void nextTick(std::function<void()> fn);
+    /// @brief Queue @p fn for the pending phase of the next turn (libuv's pending queue).
+    void defer(std::function<void()> fn);
+    /// @brief Run @p fn in the thread pool, then @p after on the loop thread.
+    /// The pending job keeps the loop alive (libuv's `uv_queue_work`).
+    void queueWork(std::function<void()> fn, std::function<void()> after);
+    /// @brief Thread-safe: run @p fn on the loop thread soon (libuv's `uv_async_send`).
+    /// Does not by itself keep the loop alive.
+    void post(std::function<void()> fn);
+    /// @brief Count a request that keeps the loop alive until `endRequest` (a pending
+    /// connect, lookup or write).
+    void beginRequest() { ++requests_; }
+    /// @brief End a request counted by `beginRequest`.
+    void endRequest() { --requests_; }
+
+    /// @brief Run a callback as Node runs one from C++: then drain nextTick; an
+    /// exception leaving it is an uncaught exception (printed, exit status 1).
+    void invoke(const std::function<void()>& fn);
+
+    /// @brief Adopt a new handle: the loop owns it until it has closed.
+    void adopt(std::shared_ptr<Handle> handle);
+
+    /// @brief Timers: schedule @p cb at now()+@p delay (see timers.hpp for the Node API).
+    /// @return a key for `cancelTimer`.
+    std::uint64_t addTimer(Millis delay, std::function<void()> cb);
+    /// @brief Remove a timer scheduled by `addTimer` (no effect if it already ran).
+    void cancelTimer(std::uint64_t key);
+    /// @brief Queue @p cb for the check phase (`setImmediate`).
+    std::shared_ptr<Immediate> addImmediate(std::function<void()> cb);
+
+    /// @brief Number of open handles (for tests and traces).
+    std::size_t handleCount() const { return handles_.size(); }
+    /// @brief Number of worker threads of this loop's pool.
+    unsigned threadPoolSize() const;
+
+private:
+    friend class IoWatcher;
+    friend class Handle;
+    friend class Immediate;
+
+    void runTimers();
+    void runPending();
+    void poll(int timeoutMs);
+    void runCheck();
+    void runClosing();
+    int pollTimeout() const;
+    void drainTicks();
+    void drainPosted();
+    void watch(IoWatcher& w);
+    void unwatch(IoWatcher& w);
+    void countActive(const Handle& h, int delta);
+
+    Millis now_ = 0;
+    std::uint64_t nextHandleId_ = 0;
+    std::uint64_t timerSeq_ = 0;
+    int activeRefs_ = 0;      // active and referenced handles
+    int requests_ = 0;        // pending requests (thread-pool work, connects...)
+    int refImmediates_ = 0;   // queued immediates (they keep the loop alive)
+    bool running_ = false;
+
+    std::vector<std::shared_ptr<Handle>> handles_;        // the handle list (strong refs)
+    std::vector<std::shared_ptr<Handle>> closing_;        // closed this turn
+    std::map<std::pair<Millis, std::uint64_t>, std::function<void()>> timers_;
+    std::map<std::uint64_t, Millis> timerDue_;            // key -> due, for cancel
+    std::deque<std::shared_ptr<Immediate>> immediates_;
+    std::deque<std::function<void()>> ticks_;
+    std::deque<std::function<void()>> pending_;
+
+    std::vector<IoWatcher*> watchers_;                    // registered watchers
+    std::vector<pollfd> pollfds_;                         // rebuilt each poll
+    std::vector<IoWatcher*> dispatch_;                    // parallel to pollfds_
+
+    // Cross-thread wakeup (libuv's async handle): an eventfd the pool writes to.
+    int wakeFd_ = -1;
+    std::unique_ptr<IoWatcher> wakeWatcher_;
+    std::mutex postedMutex_;
+    std::vector<std::function<void()>> posted_;
+    std::unique_ptr<ThreadPool> pool_;
+};
+
+} // namespace kit

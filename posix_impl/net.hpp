@@ -1,0 +1,239 @@
+/// @file net.hpp
+/// @brief `net.createServer`, `net.Server` and `net.Socket`: TCP over non-blocking
+///        POSIX sockets, driven by the loop.
+///
+/// Mirrors Node's `net` module over libuv's `uv_tcp_t` (src/unix/tcp.c, stream.c):
+///
+/// - **Server**: `listen(port[, host])` creates the socket (socket(2), SO_REUSEADDR,
+///   bind(2), listen(2)); with no host it binds `::` dual-stack and falls back to
+///   `0.0.0.0` where IPv6 is missing, as Node does. `listening` and `error` arrive on a
+///   later tick, never as an exception. Each readable event on the listening socket
+///   accepts connections with accept4(2) and emits `connection` with a new Socket.
+///   When descriptors run out (EMFILE), libuv's reserved-descriptor trick sheds the
+///   waiting connections instead of spinning. `close()` stops accepting; `close` is
+///   emitted when the last connection has closed. The same Server can `listen` again.
+/// - **Socket**: `connect(port, host)` looks the host up (dns.hpp), then connect(2)
+///   without blocking; completion is seen as writability and read with
+///   `getsockopt(SO_ERROR)`. Events, in Node's order: `connect`, `ready`, `data`
+///   (at most 64 KiB each), `end` (peer's FIN), `finish` (our FIN sent), `drain`,
+///   `error`, `close(hadError)`. `write()` returns false once 16 KiB (Node's
+///   highWaterMark) are waiting, and `drain` follows when they are sent. As in Node,
+///   `allowHalfOpen` is false: after the peer's FIN the socket ends its side too.
+///   With `setEncoding("utf8")`, `data` listeners taking `std::string` get text that
+///   never splits a multi-byte character.
+///
+/// Rules from `../shared/research/reliability.md` kept here: read everything buffered
+/// before reporting end or error (POLLHUP and POLLERR come with data still queued);
+/// a paused socket wants no events, so it leaves the poll set; POLLOUT is asked for
+/// only while the write queue is not empty; at most 32 reads per wakeup so one busy
+/// peer cannot starve the others; EINTR retried, EAGAIN means "wait".
+///
+/// What it leaves out: `allowHalfOpen: true`, `setNoDelay`/`setKeepAlive`, `cork`,
+/// UNIX-domain sockets, IPC, `maxConnections`, `server.getConnections`, `bytesWritten`
+/// accuracy for queued data, and Happy Eyeballs in full (addresses are tried one after
+/// the other, see docs/differences.md).
+#pragma once
+
+#include "buffer.hpp"
+#include "errors.hpp"
+#include "events.hpp"
+#include "loop.hpp"
+#include "stream.hpp"
+#include "string_decoder.hpp"
+#include "timers.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kit::net {
+
+class Server;
+
+/// @brief `socket.address()` / `server.address()`: where a socket is bound.
+struct AddressInfo {
+    std::string address;  ///< "::", "127.0.0.1"...
+    std::string family;   ///< "IPv4" or "IPv6".
+    int port = 0;         ///< The port number.
+};
+
+/// @brief A TCP connection (Node's `net.Socket`).
+class Socket
+    : public Handle,
+      public Writable,
+      public EventEmitter<Event<"connect">, Event<"ready">, Event<"data", Buffer>,
+                          Event<"data", std::string>, Event<"end">, Event<"finish">,
+                          Event<"drain">, Event<"timeout">, Event<"error", Error>,
+                          Event<"close", bool>> {
+public:
+    /// @brief Node's default highWaterMark for a socket's write side: 16 KiB.
+    static constexpr std::size_t kHighWaterMark = 16 * 1024;
+    /// @brief Largest `data` chunk: libuv reads 64 KiB at a time.
+    static constexpr std::size_t kReadSize = 64 * 1024;
+
+    /// @brief `new net.Socket()`; prefer `net::createSocket()`, which the loop adopts.
+    explicit Socket(Loop& loop);
+    ~Socket() override;
+
+    /// @brief `socket.connect(port, host, cb)`; @p cb becomes a `connect` listener.
+    Socket& connect(int port, const std::string& host = "localhost", std::function<void()> cb = {});
+    /// @brief The same with the port as text (`'8124'`), which Node accepts too.
+    /// A port that is not a number in 0..65535 throws RangeError ERR_SOCKET_BAD_PORT.
+    Socket& connect(std::string_view port, const std::string& host = "localhost", std::function<void()> cb = {});
+
+    /// @brief Send @p chunk; false once 16 KiB or more wait to be sent (then `drain`).
+    bool write(const Buffer& chunk) override;
+    /// @brief `write(string)`: send the string's bytes.
+    bool write(std::string_view text) { return write(Buffer::from(text)); }
+    /// @brief Send what is queued, then our FIN (shutdown(2)); `finish` follows.
+    void end() override;
+    /// @brief `end(data)`: write then end.
+    void end(const Buffer& chunk) {
+        write(chunk);
+        end();
+    }
+    /// @brief Close now, dropping unsent data; emits `close(false)`.
+    void destroy();
+    /// @brief Close now because of @p err: emits `error`, then `close(true)`.
+    void destroy(const Error& err);
+    /// @brief Close with a TCP RST (SO_LINGER 0), as Node's `resetAndDestroy()`.
+    void resetAndDestroy();
+    /// @brief Stop reading: `data` stops and the socket leaves the poll set.
+    void pause();
+    /// @brief Start reading again.
+    void resume();
+    /// @brief Whether reading is paused.
+    bool isPaused() const { return paused_; }
+    /// @brief Deliver text instead of bytes; only "utf8"/"utf-8" are supported.
+    void setEncoding(std::string_view encoding);
+    /// @brief Emit `timeout` after @p ms of inactivity (0 disables); as in Node the
+    /// socket stays open: the listener decides what to do.
+    void setTimeout(double ms, std::function<void()> cb = {});
+    /// @brief Call @p fn once at the next `drain` (used by `pipe`).
+    void onceDrain(std::function<void()> fn) override;
+
+    /// @brief `socket.remoteAddress` (empty before connecting).
+    const std::string& remoteAddress() const { return remote_.address; }
+    /// @brief `socket.remotePort`.
+    int remotePort() const { return remote_.port; }
+    /// @brief `socket.remoteFamily`.
+    const std::string& remoteFamily() const { return remote_.family; }
+    /// @brief `socket.address()`: the local end.
+    AddressInfo address() const { return local_; }
+    /// @brief `socket.bytesRead`.
+    std::uint64_t bytesRead() const { return bytesRead_; }
+    /// @brief `socket.bytesWritten` (bytes handed to the kernel).
+    std::uint64_t bytesWritten() const { return bytesWritten_; }
+    /// @brief `socket.writableLength`: bytes queued, not yet sent.
+    std::size_t writableLength() const { return queued_; }
+    /// @brief `socket.destroyed`.
+    bool destroyed() const { return destroyed_; }
+    /// @brief `socket.connecting`.
+    bool connecting() const { return connecting_; }
+
+private:
+    friend class Server;
+    void adoptAccepted(int fd, std::weak_ptr<Server> server);
+    void connectTo(std::vector<std::pair<std::string, int>> addresses, std::size_t index, int port,
+                   std::optional<Error> lastError);
+    void onConnected();
+    void onIo(short revents);
+    void readSome();
+    void flush();
+    void onPeerEnd();
+    void maybeShutdown();
+    void updateInterest();
+    void touchTimer();
+    void emitData(std::vector<std::uint8_t>&& bytes);
+    void onClose() override;
+    void releaseListeners() override;
+    void closeFd();
+
+    IoWatcher watcher_;
+    int fd_ = -1;
+    std::weak_ptr<Server> server_;
+    AddressInfo local_, remote_;
+    std::deque<Buffer> queue_;   // chunks waiting for the socket to be writable
+    std::size_t queueOffset_ = 0;  // bytes of queue_.front() already sent
+    std::size_t queued_ = 0;       // total bytes waiting
+    bool connecting_ = false;
+    bool connected_ = false;
+    bool paused_ = false;
+    bool readEnded_ = false;     // peer's FIN seen
+    bool ending_ = false;        // end() called
+    bool finished_ = false;      // our FIN sent
+    bool destroyed_ = false;
+    bool hadError_ = false;
+    bool needDrain_ = false;
+    std::optional<StringDecoder> decoder_;  // set by setEncoding("utf8")
+    std::vector<std::uint8_t> readBuf_;     // one 64 KiB read buffer, reused
+    std::uint64_t bytesRead_ = 0, bytesWritten_ = 0;
+    std::shared_ptr<Timeout> connectTimer_;  // one address attempt (autoSelectFamily)
+    std::vector<std::pair<std::string, int>> pendingAddresses_;  // addresses being tried
+    std::size_t pendingIndex_ = 0;
+    int pendingPort_ = 0;
+    std::shared_ptr<Timeout> idleTimer_;
+    double idleMs_ = 0;
+};
+
+/// @brief Shared handle to a Socket: what a JavaScript variable holding one would be.
+using SocketPtr = std::shared_ptr<Socket>;
+
+/// @brief A TCP server (Node's `net.Server`).
+class Server
+    : public Handle,
+      public EventEmitter<Event<"listening">, Event<"connection", SocketPtr>, Event<"error", Error>,
+                          Event<"close">> {
+public:
+    /// @brief Use `net::createServer`.
+    explicit Server(Loop& loop);
+    ~Server() override;
+
+    /// @brief `server.listen(port[, host])`: `listening` or `error` follows on a later
+    /// tick. With no host, bind `::` (dual-stack) or, without IPv6, `0.0.0.0`.
+    Server& listen(int port, const std::string& host = "", std::function<void()> cb = {});
+    /// @brief Stop accepting; `close` is emitted once every connection has closed.
+    Server& close(std::function<void()> cb = {});
+    /// @brief `server.address()`: where it listens (empty address when not listening).
+    AddressInfo address() const { return bound_; }
+    /// @brief `server.listening`.
+    bool listening() const { return fd_ >= 0; }
+    /// @brief Number of open connections accepted by this server.
+    std::size_t connections() const { return connections_; }
+
+private:
+    friend class Socket;
+    void bindAndListen(const std::string& address, int family, int port, bool fallbackToIPv4);
+    void onReadable();
+    void shedConnections();
+    void connectionClosed();
+    void emitCloseIfDrained();
+    void onClose() override {}
+    void releaseListeners() override { removeAllListeners(); }
+
+    IoWatcher watcher_;
+    int fd_ = -1;
+    int spareFd_ = -1;  // reserved descriptor for EMFILE (libuv's uv__emfile_trick)
+    AddressInfo bound_;
+    std::size_t connections_ = 0;
+    bool closeRequested_ = false;
+};
+
+/// @brief `net.createServer(connectionListener)`.
+std::shared_ptr<Server> createServer(std::function<void(const SocketPtr&)> connectionListener = {});
+
+/// @brief `new net.Socket()`, adopted by the default loop.
+SocketPtr createSocket();
+
+/// @brief `net.createConnection(port, host, cb)`: a Socket already connecting.
+SocketPtr createConnection(int port, const std::string& host = "localhost", std::function<void()> cb = {});
+
+/// @brief Validate a port as Node does; throws RangeError ERR_SOCKET_BAD_PORT.
+int validatePort(std::string_view text);
+
+} // namespace kit::net

@@ -1,0 +1,204 @@
+// net_server.cpp: net.Server, accepting TCP connections (see net.hpp).
+//
+// listen(): socket(2) -> setsockopt(SO_REUSEADDR) -> bind(2) -> listen(2) -> 'listening'
+// then, on each POLLIN of the listening socket: accept4(2) -> new Socket -> 'connection'.
+#include "net.hpp"
+
+#include "dns.hpp"
+#include "sockaddr.hpp"
+#include "trace.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace kit::net {
+
+namespace {
+// Node's default backlog for listen(2).
+constexpr int kBacklog = 511;
+// Connections accepted per wakeup at most, so that a flood of new connections cannot
+// starve the ones already open (Redis caps this too: max-new-connections-per-cycle).
+constexpr int kAcceptsPerWakeup = 128;
+
+int openSpare() { return ::open("/", O_RDONLY | O_CLOEXEC); }
+} // namespace
+
+Server::Server(Loop& loop)
+    : Handle(loop, "server"), EventEmitter("Server"), watcher_(loop, [this](short) { onReadable(); }) {
+    setTraceId(handleId());
+}
+
+Server::~Server() {
+    watcher_.stop();
+    if (fd_ >= 0) ::close(fd_);
+    if (spareFd_ >= 0) ::close(spareFd_);
+}
+
+std::shared_ptr<Server> createServer(std::function<void(const SocketPtr&)> connectionListener) {
+    Loop& loop = Loop::getDefault();
+    auto server = std::make_shared<Server>(loop);
+    loop.adopt(server);
+    if (connectionListener) server->on("connection", std::move(connectionListener));
+    return server;
+}
+
+// ===========================================================================
+// listen: errors and 'listening' both arrive on a later tick, never as exceptions.
+// ===========================================================================
+
+Server& Server::listen(int port, const std::string& host, std::function<void()> cb) {
+    if (cb) once("listening", std::move(cb));
+    auto self = std::static_pointer_cast<Server>(shared_from_this());
+    if (fd_ >= 0) {
+        loop().nextTick([self] {
+            self->emit("error", Error::plain("Listen method has been called more than once without closing.",
+                                             "ERR_SERVER_ALREADY_LISTEN"));
+        });
+        return *this;
+    }
+    if (host.empty()) {
+        // Node's default: '::' accepts IPv6 and, with IPV6_V6ONLY off, IPv4 too;
+        // where IPv6 is unavailable it falls back to '0.0.0.0'.
+        bindAndListen("::", 6, port, true);
+        return *this;
+    }
+    setActive(true);  // the lookup keeps the loop alive
+    dns::lookup(host, 0, [self, port](const std::optional<Error>& err, const std::vector<dns::Address>& found) {
+        self->setActive(false);
+        if (err) {
+            self->emit("error", *err);
+            return;
+        }
+        self->bindAndListen(found.front().address, found.front().family, port, false);
+    });
+    return *this;
+}
+
+void Server::bindAndListen(const std::string& address, int family, int port, bool fallbackToIPv4) {
+    auto self = std::static_pointer_cast<Server>(shared_from_this());
+    auto fail = [this, self, &address, port](int err) {
+        // Node reports bind and listen failures alike, with syscall 'listen':
+        // "listen EADDRINUSE: address already in use :::8124".
+        Error e = Error::uvWithHostPort(err, "listen", address, port);
+        loop().nextTick([self, e] { self->emit("error", e); });
+    };
+    const auto sa = detail::makeSockAddr(address, port);
+    const int fd = ::socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        if (fallbackToIPv4) return bindAndListen("0.0.0.0", 4, port, false);
+        return fail(errno);
+    }
+    const int on = 1, off = 0;
+    // SO_REUSEADDR: a restarted server can bind while old connections sit in TIME_WAIT.
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (family == 6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    if (::bind(fd, sa.get(), sa.length) != 0) {
+        const int err = errno;
+        ::close(fd);
+        if (fallbackToIPv4 && err != EADDRINUSE) return bindAndListen("0.0.0.0", 4, port, false);
+        return fail(err);
+    }
+    if (::listen(fd, kBacklog) != 0) {
+        const int err = errno;
+        ::close(fd);
+        return fail(err);
+    }
+    fd_ = fd;
+    if (spareFd_ < 0) spareFd_ = openSpare();
+    const auto local = detail::localEndpoint(fd_);
+    bound_ = {local.address, local.family, local.port};
+    trace::line(fmt::format("server#{} listening on fd {} ({}:{})", handleId(), fd_, bound_.address, bound_.port));
+    watcher_.start(fd_, POLLIN);
+    setActive(true);
+    loop().nextTick([self] {
+        if (self->fd_ >= 0) self->emit("listening");
+    });
+}
+
+// ===========================================================================
+// Accepting.
+// ===========================================================================
+
+void Server::onReadable() {
+    auto self = std::static_pointer_cast<Server>(shared_from_this());
+    for (int count = 0; count < kAcceptsPerWakeup && fd_ >= 0; ++count) {
+        const int cfd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (cfd < 0) {
+            const int err = errno;
+            if (err == EINTR || err == ECONNABORTED || err == EPROTO) continue;  // try the next one
+            if (err == EAGAIN || err == EWOULDBLOCK) return;  // no one else is waiting
+            if (err == EMFILE || err == ENFILE) {
+                shedConnections();
+                return;
+            }
+            loop().nextTick([self, err] { self->emit("error", Error::errnoException(err, "accept")); });
+            return;
+        }
+        auto socket = std::make_shared<Socket>(loop());
+        loop().adopt(socket);
+        socket->adoptAccepted(cfd, self);
+        ++connections_;
+        trace::line(fmt::format("server#{} accept4 -> fd {} (socket#{})", handleId(), cfd, socket->handleId()));
+        emit("connection", socket);
+    }
+}
+
+// Out of descriptors: the waiting connections can never be accepted, and poll(2) would
+// report the listening socket readable forever, a busy loop. libuv's remedy: give up
+// the spare descriptor kept for this moment, accept each waiting connection and close
+// it at once (the clients see their connection end), then take the spare back.
+void Server::shedConnections() {
+    if (spareFd_ < 0) return;
+    ::close(spareFd_);
+    spareFd_ = -1;
+    int shed = 0;
+    for (;;) {
+        const int cfd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (cfd < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        ::close(cfd);
+        ++shed;
+    }
+    spareFd_ = openSpare();
+    trace::line(fmt::format("server#{} EMFILE: shed {} connection(s)", handleId(), shed));
+}
+
+// ===========================================================================
+// Closing: stop accepting now; 'close' once the last connection is gone.
+// ===========================================================================
+
+Server& Server::close(std::function<void()> cb) {
+    if (cb) once("close", std::move(cb));
+    if (fd_ >= 0) {
+        watcher_.stop();
+        ::close(fd_);
+        fd_ = -1;
+        bound_ = {};
+        setActive(false);
+        trace::line(fmt::format("server#{} stopped listening", handleId()));
+    }
+    emitCloseIfDrained();
+    return *this;
+}
+
+void Server::connectionClosed() {
+    if (connections_ > 0) --connections_;
+    emitCloseIfDrained();
+}
+
+void Server::emitCloseIfDrained() {
+    // Node's _emitCloseIfDrained: nothing to do while listening or while connections
+    // remain; otherwise 'close' on the next tick.
+    if (fd_ >= 0 || connections_ > 0) return;
+    auto self = std::static_pointer_cast<Server>(shared_from_this());
+    loop().nextTick([self] { self->emit("close"); });
+}
+
+} // namespace kit::net

@@ -1,0 +1,456 @@
+// net_socket.cpp: net.Socket, a TCP connection (see net.hpp).
+//
+// The life of a socket, and where each part lives below:
+//   connect(): dns lookup -> socket(2) + non-blocking connect(2) -> POLLOUT -> SO_ERROR
+//   reading:   POLLIN -> read(2) up to 32 times -> 'data' ... read() == 0 -> 'end'
+//   writing:   write() queues, send(2) now if possible, POLLOUT for the rest -> 'drain'
+//   ending:    end() -> queue empty -> shutdown(2) -> 'finish'
+//   closing:   destroy() -> close(2) -> close phase -> 'close(hadError)'
+#include "net.hpp"
+
+#include "dns.hpp"
+#include "sockaddr.hpp"
+#include "trace.hpp"
+
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+
+namespace kit::net {
+
+// ===========================================================================
+// Creation.
+// ===========================================================================
+
+Socket::Socket(Loop& loop)
+    : Handle(loop, "socket"), EventEmitter("Socket"), watcher_(loop, [this](short revents) { onIo(revents); }) {
+    setTraceId(handleId());
+}
+
+Socket::~Socket() { closeFd(); }
+
+SocketPtr createSocket() {
+    Loop& loop = Loop::getDefault();
+    auto socket = std::make_shared<Socket>(loop);
+    loop.adopt(socket);
+    return socket;
+}
+
+SocketPtr createConnection(int port, const std::string& host, std::function<void()> cb) {
+    auto socket = createSocket();
+    socket->connect(port, host, std::move(cb));
+    return socket;
+}
+
+int validatePort(std::string_view text) {
+    int port = -1;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, port);
+    if (text.empty() || ec != std::errc() || ptr != end || port < 0 || port > 65535) {
+        throw Error::plain(fmt::format("Port should be >= 0 and < 65536. Received type string ('{}').", text),
+                           "ERR_SOCKET_BAD_PORT", "RangeError");
+    }
+    return port;
+}
+
+// A socket accepted by a Server: already connected, reading starts at once.
+void Socket::adoptAccepted(int fd, std::weak_ptr<Server> server) {
+    fd_ = fd;
+    server_ = std::move(server);
+    connected_ = true;
+    const auto local = detail::localEndpoint(fd);
+    const auto remote = detail::remoteEndpoint(fd);
+    local_ = {local.address, local.family, local.port};
+    remote_ = {remote.address, remote.family, remote.port};
+    watcher_.start(fd_, 0);
+    updateInterest();
+}
+
+// ===========================================================================
+// Connecting: look the host up, then try its addresses one after the other.
+// ===========================================================================
+
+Socket& Socket::connect(std::string_view port, const std::string& host, std::function<void()> cb) {
+    return connect(validatePort(port), host, std::move(cb));
+}
+
+Socket& Socket::connect(int port, const std::string& host, std::function<void()> cb) {
+    if (cb) once("connect", std::move(cb));
+    connecting_ = true;
+    setActive(true);  // a connect in progress keeps the loop alive
+    auto self = std::static_pointer_cast<Socket>(shared_from_this());
+    trace::line(fmt::format("socket#{} lookup '{}'", handleId(), host));
+    // Node 20 asks dns.lookup for every address (autoSelectFamily), keeping the
+    // resolver's order, then tries them in turn.
+    dns::lookup(host, 0, [self, port](const std::optional<Error>& err, const std::vector<dns::Address>& found) {
+        if (self->destroyed_) return;
+        if (err) {
+            self->destroy(*err);
+            return;
+        }
+        std::vector<std::pair<std::string, int>> addresses;
+        for (const auto& a : found) addresses.emplace_back(a.address, a.family);
+        self->connectTo(std::move(addresses), 0, port, std::nullopt);
+    });
+    return *this;
+}
+
+void Socket::connectTo(std::vector<std::pair<std::string, int>> addresses, std::size_t index, int port,
+                       std::optional<Error> lastError) {
+    if (index >= addresses.size()) {
+        destroy(*lastError);
+        return;
+    }
+    const auto& [address, family] = addresses[index];
+    remote_ = {address, family == 6 ? "IPv6" : "IPv4", port};
+    const auto sa = detail::makeSockAddr(address, port);
+    // Every descriptor is non-blocking and close-on-exec from birth, as libuv makes them.
+    const int fd = ::socket(sa.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        connectTo(std::move(addresses), index + 1, port, Error::withHostPort(errno, "connect", address, port));
+        return;
+    }
+    fd_ = fd;
+    int r;
+    do {
+        r = ::connect(fd_, sa.get(), sa.length);  // non-blocking: usually EINPROGRESS
+    } while (r < 0 && errno == EINTR);
+    if (r < 0 && errno != EINPROGRESS) {
+        // Refused at once (rare on TCP): report it on a later tick, as libuv does.
+        const int err = errno;
+        closeFd();
+        auto self = std::static_pointer_cast<Socket>(shared_from_this());
+        loop().defer([self, addresses = std::move(addresses), index, port, err]() mutable {
+            const std::string addr = addresses[index].first;
+            self->connectTo(std::move(addresses), index + 1, port, Error::withHostPort(err, "connect", addr, port));
+        });
+        return;
+    }
+    trace::line(fmt::format("socket#{} connect({}, {}:{}) in progress", handleId(), fd_, address, port));
+    watcher_.start(fd_, POLLOUT);  // writable = the handshake finished, well or badly
+    if (index + 1 < addresses.size()) {
+        // More addresses to try: give this one 250 ms (Node's
+        // autoSelectFamilyAttemptTimeout), then move on.
+        std::weak_ptr<Socket> weak = std::static_pointer_cast<Socket>(shared_from_this());
+        connectTimer_ = kit::setTimeout(
+            [weak, addresses, index, port] {
+                auto self = weak.lock();
+                if (!self || !self->connecting_) return;
+                self->closeFd();
+                self->connectTo(addresses, index + 1, port,
+                                Error::withHostPort(ETIMEDOUT, "connect", addresses[index].first, port));
+            },
+            250);
+        // Keep the remaining addresses for onIo's failure path.
+    }
+    pendingAddresses_ = std::move(addresses);
+    pendingIndex_ = index;
+    pendingPort_ = port;
+}
+
+void Socket::onConnected() {
+    connecting_ = false;
+    connected_ = true;
+    clearTimeout(connectTimer_);
+    connectTimer_.reset();
+    pendingAddresses_.clear();
+    const auto local = detail::localEndpoint(fd_);
+    const auto remote = detail::remoteEndpoint(fd_);
+    local_ = {local.address, local.family, local.port};
+    remote_ = {remote.address, remote.family, remote.port};
+    trace::line(fmt::format("socket#{} connected {}:{} -> {}:{}", handleId(), local_.address, local_.port,
+                            remote_.address, remote_.port));
+    emit("connect");  // Node emits 'connect' then 'ready' from the same callback
+    if (destroyed_) return;
+    emit("ready");
+    if (destroyed_) return;
+    updateInterest();
+    flush();  // anything written before the connection existed
+}
+
+// ===========================================================================
+// Readiness: one callback for every event poll(2) reports on this descriptor.
+// ===========================================================================
+
+void Socket::onIo(short revents) {
+    auto self = shared_from_this();  // a listener may drop the last user reference
+    if (connecting_) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+        if (err == 0) {
+            onConnected();
+            return;
+        }
+        clearTimeout(connectTimer_);
+        connectTimer_.reset();
+        closeFd();
+        const std::string addr = pendingAddresses_[pendingIndex_].first;
+        connectTo(std::move(pendingAddresses_), pendingIndex_ + 1, pendingPort_,
+                  Error::withHostPort(err, "connect", addr, pendingPort_));
+        return;
+    }
+    // POLLHUP and POLLERR arrive with data still queued in the kernel: read it all
+    // first; read(2) itself then reports the end (0) or the error (ECONNRESET).
+    if ((revents & (POLLIN | POLLHUP | POLLERR)) && !paused_ && !readEnded_) readSome();
+    if (destroyed_) return;
+    if ((revents & (POLLOUT | POLLERR | POLLHUP)) && queued_ > 0) flush();
+}
+
+// ===========================================================================
+// Reading.
+// ===========================================================================
+
+void Socket::readSome() {
+    if (readBuf_.size() != kReadSize) readBuf_.resize(kReadSize);
+    // At most 32 reads per wakeup (libuv's count in uv__read): one fast peer must not
+    // starve the other descriptors of this poll pass.
+    for (int count = 0; count < 32; ++count) {
+        if (paused_ || destroyed_ || readEnded_) return;
+        const ssize_t n = ::read(fd_, readBuf_.data(), readBuf_.size());  // read(2)
+        if (n > 0) {
+            bytesRead_ += static_cast<std::uint64_t>(n);
+            touchTimer();
+            emitData(std::vector<std::uint8_t>(readBuf_.begin(), readBuf_.begin() + n));
+            if (static_cast<std::size_t>(n) < readBuf_.size()) return;  // drained for now
+            continue;
+        }
+        if (n == 0) {  // the peer sent FIN: no more data will come
+            onPeerEnd();
+            return;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // spurious wakeup: wait
+        destroy(Error::errnoException(errno, "read"));  // ECONNRESET, ETIMEDOUT...
+        return;
+    }
+}
+
+void Socket::emitData(std::vector<std::uint8_t>&& bytes) {
+    if (decoder_) {
+        // setEncoding('utf8'): hold back a character cut in two by the network.
+        std::string text = decoder_->write(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+        if (text.empty()) return;
+        if (listenerCountOf<Buffer>("data") > 0) emit("data", Buffer::from(text));
+        if (!destroyed_) emit("data", text);
+        return;
+    }
+    Buffer chunk(std::move(bytes));
+    emit("data", chunk);
+    if (!destroyed_ && listenerCountOf<std::string>("data") > 0) emit("data", chunk.toString());
+}
+
+void Socket::onPeerEnd() {
+    readEnded_ = true;
+    updateInterest();
+    if (decoder_) {
+        std::string rest = decoder_->end();
+        if (!rest.empty()) emit("data", rest);
+    }
+    emit("end");
+    if (destroyed_) return;
+    // allowHalfOpen is false in Node by default: the peer ended, so we end too; once
+    // our FIN is out as well, the socket is done.
+    if (finished_) destroy();
+    else end();
+}
+
+void Socket::pause() {
+    paused_ = true;
+    updateInterest();  // wants no POLLIN now: it leaves the poll set if nothing to write
+}
+
+void Socket::resume() {
+    paused_ = false;
+    updateInterest();
+}
+
+void Socket::setEncoding(std::string_view encoding) {
+    if (encoding != "utf8" && encoding != "utf-8" && encoding != "UTF-8")
+        throw Error::plain(fmt::format("Unknown encoding: {}", encoding), "ERR_UNKNOWN_ENCODING", "TypeError");
+    decoder_.emplace();
+}
+
+// ===========================================================================
+// Writing, with backpressure.
+// ===========================================================================
+
+bool Socket::write(const Buffer& chunk) {
+    if (destroyed_ || ending_) {
+        auto self = std::static_pointer_cast<Socket>(shared_from_this());
+        loop().nextTick([self] {
+            self->emit("error", Error::plain("write after end", "ERR_STREAM_WRITE_AFTER_END"));
+        });
+        return false;
+    }
+    queued_ += chunk.size();
+    // Node computes the answer before trying to send: a 64 KiB chunk is already over
+    // the 16 KiB mark, so write() says "wait for drain" even if the kernel takes it all.
+    const bool belowMark = queued_ < kHighWaterMark;
+    if (!belowMark) needDrain_ = true;
+    queue_.push_back(chunk);
+    if (connected_) flush();  // libuv tries the write at once (uv_try_write)
+    return belowMark;
+}
+
+void Socket::flush() {
+    while (!queue_.empty() && !destroyed_) {
+        const Buffer& front = queue_.front();
+        const std::size_t left = front.size() - queueOffset_;
+        if (left == 0) {
+            queue_.pop_front();
+            queueOffset_ = 0;
+            continue;
+        }
+        // send(2) with MSG_NOSIGNAL: a closed peer gives EPIPE, never SIGPIPE.
+        const ssize_t n = ::send(fd_, front.data() + queueOffset_, left, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) break;  // kernel buffer full
+            destroy(Error::errnoException(errno, "write"));     // EPIPE, ECONNRESET
+            return;
+        }
+        bytesWritten_ += static_cast<std::uint64_t>(n);
+        queued_ -= static_cast<std::size_t>(n);
+        queueOffset_ += static_cast<std::size_t>(n);
+        touchTimer();
+    }
+    if (destroyed_) return;
+    updateInterest();  // POLLOUT only while something waits
+    if (queued_ == 0) {
+        if (needDrain_) {
+            needDrain_ = false;
+            auto self = std::static_pointer_cast<Socket>(shared_from_this());
+            loop().nextTick([self] {
+                if (!self->destroyed_) self->emit("drain");
+            });
+        }
+        maybeShutdown();
+    }
+}
+
+void Socket::onceDrain(std::function<void()> fn) { once("drain", std::move(fn)); }
+
+void Socket::end() {
+    if (ending_ || destroyed_) return;
+    ending_ = true;
+    maybeShutdown();
+}
+
+// Our FIN goes out once everything queued has been sent: shutdown(2), then 'finish'.
+void Socket::maybeShutdown() {
+    if (!ending_ || finished_ || queued_ > 0 || !connected_ || destroyed_) return;
+    finished_ = true;
+    if (::shutdown(fd_, SHUT_WR) != 0 && errno != ENOTCONN) {
+        destroy(Error::errnoException(errno, "shutdown"));
+        return;
+    }
+    trace::line(fmt::format("socket#{} shutdown(SHUT_WR): FIN sent", handleId()));
+    updateInterest();
+    auto self = std::static_pointer_cast<Socket>(shared_from_this());
+    loop().nextTick([self] {
+        if (self->destroyed_) return;
+        self->emit("finish");
+        // Both directions are done: the socket closes itself, as Node's does.
+        if (self->readEnded_ && !self->destroyed_) self->destroy();
+    });
+}
+
+// ===========================================================================
+// Which events to wait for, and whether the socket keeps the loop alive.
+// ===========================================================================
+
+void Socket::updateInterest() {
+    if (fd_ < 0) return;
+    short events = 0;
+    if (connecting_) {
+        events = POLLOUT;
+    } else if (connected_ && !destroyed_) {
+        if (!paused_ && !readEnded_) events |= POLLIN;
+        if (queued_ > 0) events |= POLLOUT;
+    }
+    watcher_.setEvents(events);
+    // libuv: a stream is active while it reads, writes or connects.
+    setActive(!destroyed_ && (connecting_ || events != 0));
+}
+
+void Socket::setTimeout(double ms, std::function<void()> cb) {
+    if (cb) once("timeout", std::move(cb));
+    idleMs_ = ms;
+    touchTimer();
+}
+
+void Socket::touchTimer() {
+    if (idleMs_ <= 0) {
+        if (idleTimer_) clearTimeout(idleTimer_);
+        idleTimer_.reset();
+        return;
+    }
+    if (idleTimer_) clearTimeout(idleTimer_);
+    std::weak_ptr<Socket> weak = std::static_pointer_cast<Socket>(shared_from_this());
+    idleTimer_ = kit::setTimeout(
+        [weak] {
+            if (auto self = weak.lock(); self && !self->destroyed_) self->emit("timeout");
+        },
+        idleMs_);
+    idleTimer_->unref();  // Node's socket timers never keep the process alive
+}
+
+// ===========================================================================
+// Closing.
+// ===========================================================================
+
+void Socket::destroy() {
+    if (destroyed_) return;
+    destroyed_ = true;
+    connecting_ = false;
+    clearTimeout(connectTimer_);
+    clearTimeout(idleTimer_);
+    closeFd();
+    queue_.clear();
+    queued_ = 0;
+    closeHandle();  // 'close' is emitted in the loop's close phase
+}
+
+void Socket::destroy(const Error& err) {
+    if (destroyed_) return;
+    hadError_ = true;
+    destroy();
+    auto self = std::static_pointer_cast<Socket>(shared_from_this());
+    // 'error' on the next tick, 'close(true)' in the close phase after it: Node's order.
+    loop().nextTick([self, err] { self->emit("error", err); });
+}
+
+void Socket::resetAndDestroy() {
+    if (fd_ >= 0) {
+        // SO_LINGER with a zero timeout: close(2) sends RST instead of FIN.
+        linger l{1, 0};
+        ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+    destroy();
+}
+
+void Socket::closeFd() {
+    watcher_.stop();
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+}
+
+void Socket::onClose() {
+    emit("close", hadError_);
+    if (auto server = server_.lock()) server->connectionClosed();
+}
+
+void Socket::releaseListeners() {
+    removeAllListeners();
+    connectTimer_.reset();
+    idleTimer_.reset();
+}
+
+} // namespace kit::net

@@ -1,0 +1,29 @@
+/// @file process.hpp
+/// @brief The parts of Node's `process` a program needs: `nextTick`, the exit code,
+///        and running the loop to the end, as `node program.js` does after the script.
+///
+/// A Node process runs the main script, then the event loop until nothing is left,
+/// then exits with `process.exitCode` (0 by default). A kit program does the same by
+/// ending `main` with `return kit::process::run();`.
+///
+/// What it leaves out: `process.on('exit')`, signals as events, `argv` parsing (each
+/// lesson parses its own flags), `env` (use `std::getenv`).
+#pragma once
+
+#include <functional>
+
+namespace kit::process {
+
+/// @brief Queue @p fn to run right after the current callback (`process.nextTick`).
+void nextTick(std::function<void()> fn);
+
+/// @brief Run the default loop until nothing is left; return the exit code to use.
+int run();
+
+/// @brief Set the code `run()` returns (`process.exitCode = n`).
+void setExitCode(int code);
+
+/// @brief The code `run()` will return.
+int exitCode();
+
+} // namespace kit::process

@@ -1,0 +1,58 @@
+/// @file timers.hpp
+/// @brief `setTimeout`, `setInterval`, `clearTimeout`, `setImmediate`, `clearImmediate`.
+///
+/// Mirrors Node's `timers` module over libuv's timer phase and check phase (see
+/// loop.hpp). Node's rules kept: a delay below 1 ms, above 2^31-1 ms or not a number
+/// becomes 1 ms; timers due at the same time run in the order they were scheduled; a
+/// timer or immediate scheduled from a callback never runs in the same pass of its
+/// phase; a cleared timer never runs; nextTick callbacks run between timer callbacks.
+/// A pending timeout keeps the process alive unless it is `unref()`'d.
+///
+/// What it leaves out: `refresh()`, extra arguments to the callback (capture them in
+/// the lambda), `timers/promises`, and Node's per-duration timer lists (one ordered map
+/// gives the same order for the cases the lessons meet).
+#pragma once
+
+#include "loop.hpp"
+
+#include <functional>
+#include <memory>
+
+namespace kit {
+
+/// @brief A scheduled timer (Node's `Timeout` object).
+class Timeout : public Handle {
+public:
+    /// @brief Use `setTimeout`/`setInterval`.
+    Timeout(Loop& loop, std::function<void()> cb, Loop::Millis delay, bool repeat);
+    /// @brief Cancel (`clearTimeout(t)`). No effect once a one-shot timer has run.
+    void clear();
+    /// @brief The delay in ms after Node's clamping.
+    Loop::Millis delay() const { return delay_; }
+
+private:
+    friend std::shared_ptr<Timeout> scheduleTimer(std::function<void()>, double, bool);
+    void arm();
+    void fire();
+    void onClose() override {}
+    void releaseListeners() override { callback_ = nullptr; }
+    std::function<void()> callback_;
+    Loop::Millis delay_;
+    bool repeat_;
+    std::uint64_t key_ = 0;
+};
+
+/// @brief Run @p cb once after @p ms milliseconds (Node's `setTimeout`).
+std::shared_ptr<Timeout> setTimeout(std::function<void()> cb, double ms = 1);
+/// @brief Run @p cb every @p ms milliseconds until cleared (Node's `setInterval`).
+std::shared_ptr<Timeout> setInterval(std::function<void()> cb, double ms = 1);
+/// @brief Cancel a timeout or interval; a null pointer is ignored, as in Node.
+void clearTimeout(const std::shared_ptr<Timeout>& t);
+/// @brief Same as `clearTimeout` (Node's `clearInterval`).
+void clearInterval(const std::shared_ptr<Timeout>& t);
+/// @brief Run @p cb in the check phase of this turn or the next (Node's `setImmediate`).
+std::shared_ptr<Immediate> setImmediate(std::function<void()> cb);
+/// @brief Cancel an immediate that has not run yet (Node's `clearImmediate`).
+void clearImmediate(const std::shared_ptr<Immediate>& im);
+
+} // namespace kit
