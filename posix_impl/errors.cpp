@@ -141,6 +141,7 @@ Error Error::uvWithHostPort(int sysErrno, std::string_view syscall, std::string_
     e.errnum = -sysErrno;
     e.syscall = syscall;
     e.address = std::string(address);
+    e.codeFirst = true;
     e.message = fmt::format("{} {}: {} {}", syscall, e.code, errorDescription(sysErrno), address);
     if (port > 0) {
         e.port = port;
@@ -175,8 +176,9 @@ std::string inspect(const Error& err) {
         props += props.empty() ? "" : ",\n";
         props += "  " + line;
     };
+    if (err.codeFirst && !err.code.empty()) add(fmt::format("code: '{}'", err.code));
     if (err.errnum != 0) add(fmt::format("errno: {}", err.errnum));
-    if (!err.code.empty()) add(fmt::format("code: '{}'", err.code));
+    if (!err.codeFirst && !err.code.empty()) add(fmt::format("code: '{}'", err.code));
     if (!err.syscall.empty()) add(fmt::format("syscall: '{}'", err.syscall));
     if (err.path) add(fmt::format("path: '{}'", *err.path));
     if (err.hostname) add(fmt::format("hostname: '{}'", *err.hostname));

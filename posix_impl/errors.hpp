@@ -35,6 +35,9 @@ struct Error : std::exception {
     std::optional<std::string> hostname; ///< `err.hostname` for DNS errors.
     std::optional<std::string> address; ///< `err.address` for socket errors.
     std::optional<int> port;           ///< `err.port` for socket errors.
+    /// @brief Node sets `code` before `errno` on listen errors, so `console.log` lists
+    /// it first there; elsewhere `errno` comes first. Only the printed order changes.
+    bool codeFirst = false;
 
     /// @brief The message, for `std::exception` users.
     const char* what() const noexcept override { return message.c_str(); }

@@ -10,6 +10,10 @@
 
 namespace kit {
 
+// Node ends its fatal reports with its version; the kit names itself instead.
+extern const char* const kRuntimeLine;
+const char* const kRuntimeLine = "posix_impl (C++ twin of Node.js v20)";
+
 void unhandledErrorEvent(const Error& err, std::string_view owner) {
     // Node (lib/events.js) throws the error from emit(); nothing catches it, so the
     // process prints this report and exits with status 1. The kit prints the same
@@ -19,8 +23,8 @@ void unhandledErrorEvent(const Error& err, std::string_view owner) {
     std::string head = brace == std::string::npos ? props : props.substr(0, brace);
     std::string tail = brace == std::string::npos ? "" : props.substr(brace);
     console::error(fmt::format("node:events:502\n      throw er; // Unhandled 'error' event\n      ^\n\n"
-                               "{}\nEmitted 'error' event on {} instance at:{}\n",
-                               head, owner, tail));
+                               "{}\nEmitted 'error' event on {} instance at:{}\n\n{}",
+                               head, owner, tail, kRuntimeLine));
     std::fflush(nullptr);
     std::_Exit(1);
 }

@@ -225,13 +225,23 @@ public:
         const std::tuple<const A&...> packed(args...);
         if (list.size() == 1) {  // the common case: no snapshot copy needed
             auto only = list.front();
-            if (only->once) list.clear();
+            if (only->once) {
+                only->fired = true;
+                list.clear();
+            }
             only->call(&packed);
             return true;
         }
         const auto snapshot = list;  // Node: arrayClone(handler)
         for (const auto& l : snapshot) {
-            if (l->once && !erase(list, l.get())) continue;  // already fired or removed
+            if (l->once) {
+                // Node's onceWrapper skips only a listener that already fired (in an emit
+                // that re-entered this one); one merely removed with off() during this
+                // emit still runs, like any listener removed mid-emit.
+                if (l->fired) continue;
+                l->fired = true;
+                erase(list, l.get());
+            }
             l->call(&packed);
         }
         return true;
@@ -250,6 +260,7 @@ private:
     struct Listener {
         ListenerId id;
         bool once;
+        bool fired = false;  // a once listener that has run (Node's onceWrapper state.fired)
         std::function<void(const void*)> call;  // receives a std::tuple<const Args&...>*
     };
 

@@ -105,15 +105,30 @@ void ReadStream::start() {
         });
 }
 
+// Deliver what is buffered, then keep one read(2) in flight. Like Node's Readable,
+// the stream reads ahead while the consumer is busy (or paused) but buffers at most
+// one chunk: memory stays bounded, and the next chunk is usually ready the moment
+// the socket asks for more, without waiting for a thread-pool round trip.
 void ReadStream::readNext() {
-    if (paused_ || reading_ || ended_ || destroyed_ || fd_ < 0) return;
-    if (held_) {  // a chunk that arrived while we were paused goes first
+    if (destroyed_ || fd_ < 0) return;
+    while (!paused_ && held_) {
         Buffer chunk = std::move(*held_);
         held_.reset();
         emit("data", chunk);
-        readNext();
+        if (destroyed_) return;
+        if (!reading_ && !ended_ && !eofSeen_) startRead();
+    }
+    if (!paused_ && eofSeen_ && !ended_ && !reading_) {  // EOF reached and all delivered
+        ended_ = true;
+        emit("end");  // then autoClose gives 'close', as in Node
+        closeFile();
+        closeHandle();
         return;
     }
+    if (!held_ && !reading_ && !eofSeen_) startRead();
+}
+
+void ReadStream::startRead() {
     struct Result {
         std::vector<std::uint8_t> bytes;
         ssize_t n = 0;
@@ -145,20 +160,12 @@ void ReadStream::readNext() {
                 self->closeHandle();
                 return;
             }
-            if (result->n == 0) {  // end of file: 'end', then autoClose gives 'close'
-                self->ended_ = true;
-                self->emit("end");
-                self->closeFile();
-                self->closeHandle();
-                return;
+            if (result->n == 0) {
+                self->eofSeen_ = true;
+            } else {
+                self->bytesRead_ += static_cast<std::size_t>(result->n);
+                self->held_ = Buffer(std::move(result->bytes));
             }
-            self->bytesRead_ += static_cast<std::size_t>(result->n);
-            Buffer chunk(std::move(result->bytes));
-            if (self->paused_) {
-                self->held_ = std::move(chunk);
-                return;
-            }
-            self->emit("data", chunk);
             self->readNext();
         });
 }

@@ -62,6 +62,7 @@ private:
     friend std::shared_ptr<ReadStream> createReadStream(std::string path);
     void start();
     void readNext();
+    void startRead();
     void onClose() override;
     void releaseListeners() override { removeAllListeners(); dest_.reset(); }
     void closeFile();
@@ -70,9 +71,10 @@ private:
     int fd_ = -1;
     bool paused_ = false;
     bool reading_ = false;     // a read is on the thread pool
-    bool ended_ = false;
+    bool ended_ = false;       // 'end' emitted
+    bool eofSeen_ = false;     // read(2) returned 0
     bool destroyed_ = false;
-    std::optional<Buffer> held_;  // a chunk read while paused, delivered on resume
+    std::optional<Buffer> held_;  // a chunk read ahead, delivered when flowing
     std::size_t bytesRead_ = 0;
     std::shared_ptr<Writable> dest_;
 };

@@ -25,7 +25,9 @@ namespace kit {
 
 void Loop::run() {
     running_ = true;
-    drainTicks();  // the main program was the first "callback": its ticks run first
+    // The main program was the first "callback": its ticks run first, and an exception
+    // one of them throws is an uncaught exception like any other (invoke catches it).
+    invoke([] {});
     updateTime();
     while (alive()) {
         trace::phase("timers");
@@ -60,11 +62,15 @@ int Loop::pollTimeout() const {
     return due <= now_ ? 0 : static_cast<int>(std::min<Millis>(due - now_, 0x7fffffff));
 }
 
-void Loop::updateTime() {
+namespace {
+Loop::Millis monotonicMs() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);  // never jumps when the wall clock is set
-    now_ = static_cast<Millis>(ts.tv_sec) * 1000 + static_cast<Millis>(ts.tv_nsec) / 1000000;
+    return static_cast<Loop::Millis>(ts.tv_sec) * 1000 + static_cast<Loop::Millis>(ts.tv_nsec) / 1000000;
 }
+} // namespace
+
+void Loop::updateTime() { now_ = monotonicMs(); }
 
 // ===========================================================================
 // Phase 1: timers. Run every timer whose time has come, earliest first, equal times
@@ -74,7 +80,12 @@ void Loop::updateTime() {
 
 std::uint64_t Loop::addTimer(Millis delay, std::function<void()> cb) {
     const std::uint64_t key = ++timerSeq_;
-    const Millis due = now_ + delay;
+    // The delay counts from this call, not from the turn's cached time: Node reads the
+    // clock again when it schedules a timer (getLibuvNow() calls uv_update_time), so a
+    // slow callback or main program does not make a new timer fire early. now_ itself
+    // stays the turn's time, which runTimers compares against, as Node's processTimers
+    // uses one `now` for the whole pass.
+    const Millis due = std::max(now_, monotonicMs()) + delay;
     timers_.emplace(std::make_pair(due, key), std::move(cb));
     timerDue_.emplace(key, due);
     return key;
@@ -263,6 +274,8 @@ void Loop::drainTicks() {
     }
 }
 
+extern const char* const kRuntimeLine;  // events.cpp
+
 namespace {
 [[noreturn]] void uncaught(std::exception_ptr ex) {
     // Node prints the thrown value after the source line that threw, then exits 1.
@@ -276,7 +289,10 @@ namespace {
     } catch (...) {
         text = "Uncaught exception of unknown type";
     }
-    console::error(fmt::format("Uncaught {}\n", text));
+    // Node prints the source line that threw and a caret; the kit has no source
+    // positions at run time, so it says where the exception was caught instead.
+    console::error(fmt::format("Uncaught exception thrown from a callback\n    throw err;\n    ^\n\n{}\n\n{}",
+                               text, kRuntimeLine));
     std::fflush(nullptr);
     std::_Exit(1);
 }

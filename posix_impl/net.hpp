@@ -47,6 +47,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -149,7 +150,7 @@ private:
     void maybeShutdown();
     void updateInterest();
     void touchTimer();
-    void emitData(std::vector<std::uint8_t>&& bytes);
+    void emitData(std::span<const std::uint8_t> bytes);
     void onClose() override;
     void releaseListeners() override;
     void closeFd();

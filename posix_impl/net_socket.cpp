@@ -215,7 +215,7 @@ void Socket::readSome() {
         if (n > 0) {
             bytesRead_ += static_cast<std::uint64_t>(n);
             touchTimer();
-            emitData(std::vector<std::uint8_t>(readBuf_.begin(), readBuf_.begin() + n));
+            emitData(std::span<const std::uint8_t>(readBuf_.data(), static_cast<std::size_t>(n)));
             if (static_cast<std::size_t>(n) < readBuf_.size()) return;  // drained for now
             continue;
         }
@@ -230,7 +230,7 @@ void Socket::readSome() {
     }
 }
 
-void Socket::emitData(std::vector<std::uint8_t>&& bytes) {
+void Socket::emitData(std::span<const std::uint8_t> bytes) {
     if (decoder_) {
         // setEncoding('utf8'): hold back a character cut in two by the network.
         std::string text = decoder_->write(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
@@ -239,7 +239,7 @@ void Socket::emitData(std::vector<std::uint8_t>&& bytes) {
         if (!destroyed_) emit("data", text);
         return;
     }
-    Buffer chunk(std::move(bytes));
+    const Buffer chunk(bytes);  // the one copy: out of the reusable read buffer
     emit("data", chunk);
     if (!destroyed_ && listenerCountOf<std::string>("data") > 0) emit("data", chunk.toString());
 }

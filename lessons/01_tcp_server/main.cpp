@@ -69,11 +69,13 @@ int main(int argc, char** argv) {
         // or an error). Join the pieces into one Buffer, name the file after the local
         // time, and write it on the thread pool.
         conn->on("close", [chunks, FILEPATH] {
-            const Buffer file = Buffer::concat(std::move(*chunks));
+            Buffer file = Buffer::concat(std::move(*chunks));
             const std::string now = momentNow();  // moment().format('DD-MM-YYYY h-mm-ss')
             const std::string path = FILEPATH + now + "_TCP.txt";
 
-            fs::writeFile(path, file, [](const std::optional<Error>& err) {
+            // std::move hands the bytes to the thread pool without copying them
+            // (JavaScript passes a reference to the same Buffer).
+            fs::writeFile(path, std::move(file), [](const std::optional<Error>& err) {
                 if (err) console::log("erro ao salvar arquivo");
                 // No `else`, as in the document: after an error this line prints too.
                 console::log("arquivo salvo com sucesso!");

@@ -1,0 +1,189 @@
+# Makefile -- the one (non-recursive) build of the kit.
+#
+#   make                 library, every lesson, the unit tests        (g++)
+#   make CXX=clang++     the same with clang (everything is rebuilt when
+#                        the compiler or the flags change, see FLAGS STAMP)
+#   make -j2             parallel build
+#   make V=1             show full command lines
+#   make test            deps, build, ASan/UBSan unit tests, run every suite
+#   make demo            deps, build, run scripts/demo.sh
+#   make asan-tests      build/asan/tests/unit_tests
+#   make docs | slides | bench | deps | clean
+#
+# Layout (sources are found by wildcard, so new files are picked up as they appear):
+#   posix_impl/*.cpp            -> build/posix_impl/*.o -> build/libposix_impl.a
+#   lessons/NN_name/*.cpp       -> build/obj/lessons/NN_name/*.o -> build/lessons/NN_name
+#   tests/unit/*.cpp            -> build/obj/tests/unit/*.o -> build/tests/unit_tests
+#   ASan+UBSan variant          -> build/asan/{posix_impl,tests/unit}/*.o,
+#                                  build/asan/libposix_impl.a, build/asan/tests/unit_tests
+
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+BUILD    := build
+ASAN_DIR := $(BUILD)/asan
+
+# ---------------------------------------------------------------- flags
+# CXX defaults to g++ (GNU make's built-in). CXXFLAGS, CPPFLAGS, LDFLAGS and
+# LDLIBS given on the command line are *added* to the kit's own flags.
+STD        := -std=c++20
+WARNINGS   := -Wall -Wextra -Wpedantic
+OPT        := -O2 -g
+INCLUDES   := -Iposix_impl
+DEPFLAGS   := -MMD -MP
+LIBS       := -lfmt -pthread
+
+KIT_CXXFLAGS  := $(STD) $(WARNINGS) -Werror $(OPT) $(CXXFLAGS)
+# The sanitizer build has no -Werror: GCC documents that sanitizers cause false
+# positive warnings; the normal build enforces -Werror. With GCC 12 the worst
+# one (-Wmaybe-uninitialized in <regex>, used by Catch2's main) is silenced.
+SANITIZE      := -fsanitize=address,undefined -fno-omit-frame-pointer
+CXX_IS_CLANG  := $(findstring clang,$(shell $(CXX) --version 2>/dev/null))
+ASAN_NOWARN   := $(if $(CXX_IS_CLANG),,-Wno-maybe-uninitialized)
+ASAN_CXXFLAGS := $(STD) $(WARNINGS) $(ASAN_NOWARN) $(SANITIZE) -O1 -g $(CXXFLAGS)
+
+COMPILE      = $(CXX) $(KIT_CXXFLAGS) $(INCLUDES) $(CPPFLAGS) $(DEPFLAGS)
+LINK         = $(CXX) $(KIT_CXXFLAGS) $(LDFLAGS)
+ASAN_COMPILE = $(CXX) $(ASAN_CXXFLAGS) $(INCLUDES) $(CPPFLAGS) $(DEPFLAGS)
+ASAN_LINK    = $(CXX) $(ASAN_CXXFLAGS) $(LDFLAGS)
+
+# ---------------------------------------------------------------- quiet output
+ifeq ($(V),1)
+  Q   :=
+  msg  = @:
+else
+  Q   := @
+  msg  = @printf '  %-5s %s\n' '$(1)' '$(2)'
+endif
+
+# ---------------------------------------------------------------- sources
+LIB_SRCS := $(sort $(wildcard posix_impl/*.cpp))
+LIB_OBJS := $(LIB_SRCS:%.cpp=$(BUILD)/%.o)
+LIB      := $(if $(LIB_SRCS),$(BUILD)/libposix_impl.a)
+
+# lessons/NN_name/ folders that hold at least one .cpp file
+LESSON_DIRS := $(patsubst %/,%,$(sort $(wildcard lessons/[0-9][0-9]_*/)))
+LESSON_DIRS := $(foreach d,$(LESSON_DIRS),$(if $(wildcard $(d)/*.cpp),$(d)))
+LESSONS     := $(notdir $(LESSON_DIRS))
+LESSON_BINS := $(LESSONS:%=$(BUILD)/lessons/%)
+lesson_objs  = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(sort $(wildcard lessons/$(1)/*.cpp)))
+LESSON_OBJS := $(foreach l,$(LESSONS),$(call lesson_objs,$(l)))
+
+TEST_SRCS  := $(sort $(wildcard tests/unit/*.cpp))
+TEST_OBJS  := $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o)
+UNIT_TESTS := $(if $(TEST_SRCS),$(BUILD)/tests/unit_tests)
+
+ASAN_LIB_OBJS   := $(LIB_SRCS:%.cpp=$(ASAN_DIR)/%.o)
+ASAN_LIB        := $(if $(LIB_SRCS),$(ASAN_DIR)/libposix_impl.a)
+ASAN_TEST_OBJS  := $(TEST_SRCS:%.cpp=$(ASAN_DIR)/%.o)
+ASAN_UNIT_TESTS := $(if $(TEST_SRCS),$(ASAN_DIR)/tests/unit_tests)
+
+OBJS      := $(LIB_OBJS) $(LESSON_OBJS) $(TEST_OBJS)
+ASAN_OBJS := $(ASAN_LIB_OBJS) $(ASAN_TEST_OBJS)
+
+# ---------------------------------------------------------------- phony targets
+.PHONY: all deps test demo docs slides bench clean asan-tests FORCE
+
+all: $(LIB) $(LESSON_BINS) $(UNIT_TESTS)
+
+asan-tests: $(ASAN_UNIT_TESTS)
+
+# `deps` must finish before anything is compiled when it is part of the goal
+# (make test / make demo / make deps all): every object waits for it (order-only).
+ifneq ($(filter deps test demo,$(MAKECMDGOALS)),)
+$(OBJS) $(ASAN_OBJS): | deps
+endif
+
+deps:
+	$(Q)bash scripts/deps.sh
+
+test: deps all asan-tests
+	$(Q)bash scripts/run-tests.sh
+
+demo: deps all
+	$(Q)bash scripts/demo.sh
+
+docs:
+	$(Q)if [ -f docs/Doxyfile ]; then \
+	  mkdir -p $(BUILD)/docs && doxygen docs/Doxyfile && echo "docs: $(BUILD)/docs/html/index.html"; \
+	else echo "docs: no docs/Doxyfile"; fi
+
+# The slides are built by slides/build.sh once someone writes it.
+slides:
+	$(Q)if [ -f slides/build.sh ]; then bash slides/build.sh; \
+	else echo "slides: not built yet"; fi
+
+bench: all
+	$(Q)if [ -f scripts/bench.sh ]; then bash scripts/bench.sh; \
+	else echo "bench: no scripts/bench.sh yet"; fi
+
+clean:
+	$(call msg,CLEAN,$(BUILD)/)
+	$(Q)rm -rf $(BUILD)
+
+# ---------------------------------------------------------------- flags stamp
+# Each stamp holds the command lines of its variant; it is rewritten (and so
+# gets a new mtime) only when they change, e.g. after `make CXX=clang++`, and
+# everything depending on it is then rebuilt.
+FLAGS_STAMP      := $(BUILD)/.flags
+ASAN_FLAGS_STAMP := $(ASAN_DIR)/.flags
+
+define write_stamp
+@mkdir -p $(@D)
+@printf '%s\n' '$(1)' > $@.tmp
+@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+endef
+
+$(FLAGS_STAMP): FORCE
+	$(call write_stamp,$(COMPILE) | $(LINK) $(LIBS) $(LDLIBS) | $(AR))
+
+$(ASAN_FLAGS_STAMP): FORCE
+	$(call write_stamp,$(ASAN_COMPILE) | $(ASAN_LINK) $(LIBS) $(LDLIBS) | $(AR))
+
+# ---------------------------------------------------------------- compile
+$(BUILD)/posix_impl/%.o: posix_impl/%.cpp $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(call msg,CXX,$<)
+	$(Q)$(COMPILE) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.cpp $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(call msg,CXX,$<)
+	$(Q)$(COMPILE) -c $< -o $@
+
+$(ASAN_DIR)/%.o: %.cpp $(ASAN_FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(call msg,ASAN,$<)
+	$(Q)$(ASAN_COMPILE) -c $< -o $@
+
+# ---------------------------------------------------------------- link
+$(BUILD)/libposix_impl.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(ASAN_DIR)/libposix_impl.a: $(ASAN_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/tests/unit_tests: $(TEST_OBJS) $(LIB) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(LINK) -o $@ $(filter %.o %.a,$^) $(LIBS) $(LDLIBS)
+
+$(ASAN_DIR)/tests/unit_tests: $(ASAN_TEST_OBJS) $(ASAN_LIB) $(ASAN_FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(ASAN_LINK) -o $@ $(filter %.o %.a,$^) $(LIBS) $(LDLIBS)
+
+# one binary per lesson folder: all its objects + the library
+define LESSON_RULE
+$(BUILD)/lessons/$(1): $(call lesson_objs,$(1)) $(LIB) $(FLAGS_STAMP)
+	@mkdir -p $$(@D)
+	$$(call msg,LD,$$@)
+	$$(Q)$$(LINK) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS) $$(LDLIBS)
+endef
+$(foreach l,$(LESSONS),$(eval $(call LESSON_RULE,$(l))))
+
+# ---------------------------------------------------------------- header deps
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

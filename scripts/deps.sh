@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# deps.sh -- check what the kit needs; install what is missing with apt-get.
+#
+# Each requirement is "CHECK:PACKAGE":
+#   CHECK is a command name (looked up with `command -v`) or an absolute path
+#   (a file that must exist); a bare "NAME" means command NAME from package NAME.
+# To add requirements, extend EXTRA below or set KIT_EXTRA_DEPS, e.g.
+#   KIT_EXTRA_DEPS="strace chromium:chromium" make deps
+# node/npm are handled separately (see check_node).
+# Afterwards: if package.json exists and node_modules/moment does not,
+# run `npm ci` (only when package-lock.json exists).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+REQUIRED=(
+  "g++:g++"
+  "make:make"
+  "doxygen:doxygen"
+  "dot:graphviz"
+  "/usr/include/fmt/format.h:libfmt-dev"
+  "/usr/include/catch2/catch.hpp:catch2"
+)
+# Later additions go here (e.g. "strace:strace" "chromium:chromium").
+EXTRA=(
+)
+# Optional, never installed: clang++.
+
+missing=()
+
+add_missing() {
+  local p
+  for p in "$@"; do
+    [[ " ${missing[*]-} " == *" $p "* ]] || missing+=("$p")
+  done
+}
+
+present() {  # present CHECK
+  if [[ $1 == /* ]]; then [[ -e $1 ]]; else command -v "$1" >/dev/null 2>&1; fi
+}
+
+check_list() {
+  local entry check pkg
+  for entry in "$@"; do
+    [[ -n $entry ]] || continue
+    if [[ $entry == *:* ]]; then check=${entry%%:*}; pkg=${entry#*:}
+    else check=$entry; pkg=$entry; fi
+    present "$check" || add_missing "$pkg"
+  done
+}
+
+# Node.js: nodesource's `nodejs` ships npm and conflicts with Debian's `npm`,
+# so Debian's npm is only requested when node is missing or came from Debian.
+node_problem=""
+check_node() {
+  local have_node=0 have_npm=0 ver
+  command -v node >/dev/null 2>&1 && have_node=1
+  command -v npm >/dev/null 2>&1 && have_npm=1
+  if (( have_node && have_npm )); then return 0; fi
+  if (( !have_node && !have_npm )); then add_missing nodejs npm; return 0; fi
+  if (( !have_node )); then add_missing nodejs; return 0; fi
+  # node present, npm missing
+  ver=$(dpkg-query -W -f='${Version}' nodejs 2>/dev/null || true)
+  if [[ $ver == *nodesource* ]]; then
+    node_problem="node comes from nodesource ($ver) but npm is missing; Debian's npm conflicts with it: run: sudo apt-get install --reinstall -y nodejs"
+  else
+    add_missing npm
+  fi
+}
+
+check_all() {
+  missing=()
+  node_problem=""
+  check_list "${REQUIRED[@]}"
+  check_list "${EXTRA[@]+"${EXTRA[@]}"}"
+  # shellcheck disable=SC2086
+  check_list ${KIT_EXTRA_DEPS-}
+  check_node
+}
+
+check_all
+
+if [[ -n $node_problem ]]; then
+  echo "deps: $node_problem" >&2
+  exit 1
+fi
+
+if (( ${#missing[@]} == 0 )); then
+  echo "deps: all present"
+else
+  if [[ $(id -u) -eq 0 ]]; then
+    SUDO=()
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    SUDO=(sudo)
+  else
+    echo "deps: missing packages: ${missing[*]}"
+    echo "deps: run: sudo apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+  echo "deps: installing: ${missing[*]}"
+  "${SUDO[@]+"${SUDO[@]}"}" apt-get update
+  "${SUDO[@]+"${SUDO[@]}"}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}"
+  hash -r
+  check_all
+  if (( ${#missing[@]} > 0 )) || [[ -n $node_problem ]]; then
+    echo "deps: still missing after apt-get install: ${missing[*]-} ${node_problem}" >&2
+    exit 1
+  fi
+  echo "deps: all present"
+fi
+
+# ---------------------------------------------------------------- npm packages
+if [[ -f package.json && ! -d node_modules/moment ]]; then
+  if [[ -f package-lock.json ]]; then
+    echo "deps: npm ci"
+    npm ci --no-audit --no-fund
+  else
+    echo "deps: package.json but no package-lock.json; skipping npm ci"
+  fi
+fi

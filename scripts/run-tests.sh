@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# run-tests.sh -- run every test suite of the kit and print one total line.
+#
+#   scripts/run-tests.sh [catch2 args...]   (args go to both unit test binaries)
+#
+# Suites:
+#   unit         build/tests/unit_tests           (Catch2 v2; required)
+#   unit-asan    build/asan/tests/unit_tests      (ASan+UBSan; run if built)
+#   integration  node --test tests/integration/*.test.js   (run if any exist)
+#
+# Each suite's output is shown as it runs. The last line is always
+#   tests: P passed, F failed
+# counting Catch2 test cases and node:test tests over all suites. Exit status
+# is non-zero if any test failed, a suite exited non-zero, or the required
+# unit test binary is missing.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+
+total_pass=0
+total_fail=0
+status=0
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+strip_ansi() { sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$1"; }
+
+# note NAME PASS FAIL RC
+note() {
+  local name=$1 pass=$2 fail=$3 rc=$4
+  if (( rc != 0 && fail == 0 )); then
+    echo "run-tests: $name exited with status $rc but reported no failed test; counting 1 failure"
+    fail=1
+  fi
+  (( fail > 0 || rc != 0 )) && status=1
+  total_pass=$(( total_pass + pass ))
+  total_fail=$(( total_fail + fail ))
+  echo "run-tests: $name: $pass passed, $fail failed"
+}
+
+missing() {  # missing NAME MESSAGE
+  echo "run-tests: $1: $2 (counted as 1 failure)"
+  total_fail=$(( total_fail + 1 ))
+  status=1
+}
+
+# run_catch NAME BINARY [args...]  -- counts test cases
+run_catch() {
+  local name=$1 bin=$2
+  shift 2
+  echo
+  echo "== $name: $bin =="
+  if [[ ! -x $bin ]]; then
+    missing "$name" "$bin is missing; build it with make"
+    return
+  fi
+  local out="$tmp/$name.out" rc pass=0 fail=0 line re
+  "$bin" "$@" </dev/null 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  local text
+  text=$(strip_ansi "$out")
+  # Catch2 v2: "All tests passed (N assertions in M test cases)"
+  #        or  "test cases: M | P passed | F failed [| X failed as expected]"
+  #        or  "No tests ran"
+  line=$(grep -E '^All tests passed \(' <<<"$text" | tail -n 1)
+  if [[ -n $line ]]; then
+    re='in ([0-9]+) test case'
+    [[ $line =~ $re ]] && pass=${BASH_REMATCH[1]}
+  else
+    line=$(grep -E '^test cases: ' <<<"$text" | tail -n 1)
+    if [[ -n $line ]]; then
+      re='\| ([0-9]+) passed'
+      [[ $line =~ $re ]] && pass=${BASH_REMATCH[1]}
+      re='\| ([0-9]+) failed as expected'
+      [[ $line =~ $re ]] && pass=$(( pass + BASH_REMATCH[1] ))
+      re='\| ([0-9]+) failed( \||[[:space:]]*$)'
+      [[ $line =~ $re ]] && fail=${BASH_REMATCH[1]}
+    elif ! grep -q '^No tests ran' <<<"$text"; then
+      echo "run-tests: $name: no Catch2 summary found in the output"
+    fi
+  fi
+  note "$name" "$pass" "$fail" "$rc"
+}
+
+# run_node_tests NAME FILES...  -- counts node:test tests (subtests included)
+run_node_tests() {
+  local name=$1
+  shift
+  echo
+  echo "== $name: node --test $* =="
+  if ! command -v node >/dev/null 2>&1; then
+    missing "$name" "node is not installed (run make deps)"
+    return
+  fi
+  local args=(--test --test-reporter=spec)
+  if node --help 2>/dev/null | grep -q -- '--test-concurrency'; then
+    args+=(--test-concurrency=2)
+  fi
+  local out="$tmp/$name.out" rc pass=0 fail=0 n text
+  node "${args[@]}" "$@" </dev/null 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  text=$(strip_ansi "$out")
+  # spec reporter summary: "ℹ pass N", "ℹ fail N", "ℹ cancelled N"
+  n=$(grep -E '^ℹ pass [0-9]+' <<<"$text" | tail -n 1 | grep -oE '[0-9]+$')
+  [[ -n $n ]] && pass=$n
+  n=$(grep -E '^ℹ fail [0-9]+' <<<"$text" | tail -n 1 | grep -oE '[0-9]+$')
+  [[ -n $n ]] && fail=$n
+  n=$(grep -E '^ℹ cancelled [0-9]+' <<<"$text" | tail -n 1 | grep -oE '[0-9]+$')
+  [[ -n $n ]] && fail=$(( fail + n ))
+  note "$name" "$pass" "$fail" "$rc"
+}
+
+# (a) unit tests
+run_catch unit build/tests/unit_tests "$@"
+
+# (b) the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
+if [[ -e build/asan/tests/unit_tests ]]; then
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+  UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    run_catch unit-asan build/asan/tests/unit_tests "$@"
+fi
+
+# (c) integration tests (Node's built-in test runner)
+shopt -s nullglob
+integration=(tests/integration/*.test.js)
+shopt -u nullglob
+if (( ${#integration[@]} > 0 )); then
+  run_node_tests integration "${integration[@]}"
+fi
+
+echo
+echo "tests: $total_pass passed, $total_fail failed"
+exit "$status"
