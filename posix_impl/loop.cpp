@@ -253,6 +253,7 @@ void Loop::runClosing() {
         h->releaseListeners();
         auto it = std::find(handles_.begin(), handles_.end(), h);
         if (it != handles_.end()) {
+            h->adopted_ = false;
             *it = std::move(handles_.back());
             handles_.pop_back();
         }
@@ -311,7 +312,20 @@ void Loop::invoke(const std::function<void()>& fn) {
 // Handles.
 // ===========================================================================
 
-void Loop::adopt(std::shared_ptr<Handle> handle) { handles_.push_back(std::move(handle)); }
+void Loop::adopt(std::shared_ptr<Handle> handle) {
+    if (handle->adopted_) return;
+    handle->adopted_ = true;
+    handles_.push_back(std::move(handle));
+}
+
+void Loop::release(Handle& handle) {
+    auto it = std::find_if(handles_.begin(), handles_.end(), [&](const auto& h) { return h.get() == &handle; });
+    if (it == handles_.end()) return;
+    handle.adopted_ = false;
+    auto keep = std::move(*it);  // destroyed after the list is consistent again
+    *it = std::move(handles_.back());
+    handles_.pop_back();
+}
 
 void Loop::countActive(const Handle& h, int delta) {
     if (h.active_ && h.ref_) activeRefs_ += delta;

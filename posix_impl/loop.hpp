@@ -123,6 +123,8 @@ public:
     std::uint64_t handleId() const { return id_; }
     /// @brief The loop this handle belongs to.
     Loop& loop() const { return loop_; }
+    /// @brief Whether the loop holds this handle in its handle list.
+    bool isAdopted() const { return adopted_; }
 
 protected:
     /// @brief Called by subclasses; @p kind names the handle in traces.
@@ -146,6 +148,7 @@ private:
     bool ref_ = true;
     bool active_ = false;
     bool closing_ = false;
+    bool adopted_ = false;
 };
 
 /// @brief A thread pool like libuv's: N worker threads (4 by default, or
@@ -242,6 +245,9 @@ public:
 
     /// @brief Adopt a new handle: the loop owns it until it has closed.
     void adopt(std::shared_ptr<Handle> handle);
+    /// @brief Drop the loop's reference to @p handle without a close phase (a Server
+    /// that stopped listening and emitted `close`; `listen` adopts it again).
+    void release(Handle& handle);
 
     /// @brief Timers: schedule @p cb at now()+@p delay (see timers.hpp for the Node API).
     /// @return a key for `cancelTimer`.

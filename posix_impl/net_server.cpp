@@ -54,6 +54,7 @@ std::shared_ptr<Server> createServer(std::function<void(const SocketPtr&)> conne
 Server& Server::listen(int port, const std::string& host, std::function<void()> cb) {
     if (cb) once("listening", std::move(cb));
     auto self = std::static_pointer_cast<Server>(shared_from_this());
+    loop().adopt(self);  // again, if an earlier close() released it
     if (fd_ >= 0) {
         loop().nextTick([self] {
             self->emit("error", Error::plain("Listen method has been called more than once without closing.",
@@ -198,7 +199,12 @@ void Server::emitCloseIfDrained() {
     // remain; otherwise 'close' on the next tick.
     if (fd_ >= 0 || connections_ > 0) return;
     auto self = std::static_pointer_cast<Server>(shared_from_this());
-    loop().nextTick([self] { self->emit("close"); });
+    loop().nextTick([self] {
+        self->emit("close");
+        // Closed and drained: like a libuv handle after its close callback, the loop
+        // lets go of it. A later listen() adopts it again (the document's retry).
+        if (self->fd_ < 0 && self->connections_ == 0) self->loop().release(*self);
+    });
 }
 
 } // namespace kit::net
