@@ -22,9 +22,11 @@ void unhandledErrorEvent(const Error& err, std::string_view owner) {
     const auto brace = props.find(" {\n");
     std::string head = brace == std::string::npos ? props : props.substr(0, brace);
     std::string tail = brace == std::string::npos ? "" : props.substr(brace);
+    // Node names the class, except for a plain EventEmitter.
+    const std::string on = owner == "EventEmitter" ? "" : fmt::format(" on {} instance", owner);
     console::error(fmt::format("node:events:502\n      throw er; // Unhandled 'error' event\n      ^\n\n"
-                               "{}\nEmitted 'error' event on {} instance at:{}\n\n{}",
-                               head, owner, tail, kRuntimeLine));
+                               "{}\nEmitted 'error' event{} at:{}\n\n{}",
+                               head, on, tail, kRuntimeLine));
     std::fflush(nullptr);
     std::_Exit(1);
 }

@@ -391,12 +391,13 @@ void IoWatcher::stop() {
 // ===========================================================================
 
 unsigned ThreadPool::defaultSize() {
-    if (const char* env = std::getenv("UV_THREADPOOL_SIZE")) {
-        char* end = nullptr;
-        const long n = std::strtol(env, &end, 10);
-        if (end != env && n > 0) return static_cast<unsigned>(std::min(n, 1024L));
-    }
-    return 4;
+    // libuv (src/threadpool.c): atoi(UV_THREADPOOL_SIZE); 0 becomes 1, anything above
+    // 1024 (a negative number too, once unsigned) becomes 1024; unset means 4.
+    const char* env = std::getenv("UV_THREADPOOL_SIZE");
+    if (env == nullptr) return 4;
+    const auto n = static_cast<unsigned>(std::atoi(env));
+    if (n == 0) return 1;
+    return n > 1024 ? 1024 : n;
 }
 
 ThreadPool::ThreadPool(unsigned threads) : size_(threads) {}

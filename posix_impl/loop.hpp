@@ -152,7 +152,7 @@ private:
 };
 
 /// @brief A thread pool like libuv's: N worker threads (4 by default, or
-/// `UV_THREADPOOL_SIZE`) run blocking jobs such as file writes; the loop runs each
+/// `UV_THREADPOOL_SIZE`, clamped to 1..1024) run blocking jobs such as file writes; the loop runs each
 /// job's completion callback on its own thread.
 class ThreadPool {
 public:
@@ -165,7 +165,7 @@ public:
     void submit(std::function<void()> job);
     /// @brief Number of worker threads.
     unsigned size() const { return size_; }
-    /// @brief The pool size libuv would pick: `UV_THREADPOOL_SIZE` (1..1024) or 4.
+    /// @brief The pool size libuv picks: `UV_THREADPOOL_SIZE` clamped to 1..1024, or 4.
     static unsigned defaultSize();
 
 private:

@@ -69,6 +69,14 @@ TEST_CASE("the pool has 4 threads by default and UV_THREADPOOL_SIZE changes that
         EnvOverride env("UV_THREADPOOL_SIZE", "5000");
         REQUIRE(kit::ThreadPool::defaultSize() == 1024);
     }
+    {
+        EnvOverride env("UV_THREADPOOL_SIZE", "0");  // libuv: 0 becomes 1
+        REQUIRE(kit::ThreadPool::defaultSize() == 1);
+    }
+    {
+        EnvOverride env("UV_THREADPOOL_SIZE", "-3");  // negative: 1024, as in libuv
+        REQUIRE(kit::ThreadPool::defaultSize() == 1024);
+    }
     test::requireIdle();
 }
 
