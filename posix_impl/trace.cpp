@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <unistd.h>
 #include <cstdlib>
 #include <cstring>
 
@@ -24,7 +25,10 @@ bool enabled() {
 void line(std::string_view text) {
     if (!enabled()) return;
     std::fflush(stdout);  // keep program output and trace lines in order on a terminal
-    fmt::print(stderr, "\x1b[2m[trace] {}\x1b[0m\n", text);
+    // Dim on a terminal; plain text when stderr is a file or a pipe (grep-able).
+    static const bool tty = ::isatty(STDERR_FILENO) == 1;
+    if (tty) fmt::print(stderr, "\x1b[2m[trace] {}\x1b[0m\n", text);
+    else fmt::print(stderr, "[trace] {}\n", text);
 }
 
 void phase(std::string_view name) {

@@ -1,0 +1,520 @@
+'use strict';
+// tcp.test.js: lessons 01 (TCP server) and 02 (TCP client) as real processes.
+//
+//   node --test tests/integration/tcp.test.js        (after `make`)
+//
+// Runs the built C++ programs (build/lessons/01_tcp_server, build/lessons/02_tcp_client)
+// and our Node twins (lessons/01_tcp_server/server.js, lessons/02_tcp_client/client.js)
+// over loopback. Every server gets a port this file picks itself (listen on port 0,
+// read it, close; if another process takes it in between, the server says "Endereco em
+// uso" and we retry with another port) and runs in its own temporary directory. Every
+// child process is killed (SIGKILL) and reaped when its test ends, and again in the
+// file's `after` hook, whatever happened. Each test has a time limit.
+//
+// The specification, one behaviour per test:
+//   - uploads arrive byte-exact, one file per upload, named server_<DD-MM-YYYY h-mm-ss>_TCP.txt;
+//   - the C++ programs interoperate with the Node twins, both ways;
+//   - two clients connected at once are both saved;
+//   - the document's flaws, reproduced exactly as Node shows them: the EADDRINUSE retry,
+//     the client's crash when no server runs, the client that hangs on a missing file,
+//     "success" printed after a failed save, the server killed by one client's reset,
+//     a killed client's partial upload saved as if complete, same-second name collisions;
+//   - bad flags: `usage error: ...` and exit status 2.
+
+const { test, describe, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+const h = require('./helpers');
+
+h.requireBuilt(h.BIN.tcpServer, h.BIN.tcpClient);
+after(h.killAll);
+
+// ---------------------------------------------------------------- the programs' lines
+
+const READY = (port) => `escutando porta ${port}`;
+const CONNECTED = 'conectado!';
+const DATA = 'recebendo dados...';
+const CLOSED = 'conexao com o cliente encerrada';
+const SAVED = 'arquivo salvo com sucesso!';
+const SAVE_ERROR = 'erro ao salvar arquivo';
+const BUSY = 'Endereco em uso, tentando novamente...';
+const CLIENT_OK = 'conectado ao servidor\nconexao encerrada\n';
+// moment's 'DD-MM-YYYY h-mm-ss': day and month with two digits, the hour 1..12 without
+// a leading zero (12-hour clock, no AM/PM), minutes and seconds with two digits.
+const FILE_NAME = /^server_(0[1-9]|[12]\d|3[01])-(0[1-9]|1[0-2])-\d{4} ([1-9]|1[0-2])-[0-5]\d-[0-5]\d_TCP\.txt$/;
+// One upload, as the server reports it: the 'data' lines depend on how the bytes
+// were cut into reads; CLOSED comes before SAVED because writeFile only queues the write.
+const ONE_UPLOAD = /^conectado!\n(recebendo dados\.\.\.\n)*conexao com o cliente encerrada\narquivo salvo com sucesso!\n$/;
+
+const CLIENT_FILE = path.join('client_files', 'client.txt');
+
+// ---------------------------------------------------------------- helpers
+
+function serverCommand(kind) {
+  return kind === 'cpp'
+    ? [h.BIN.tcpServer, (port) => ['--port', String(port)]]
+    : [process.execPath, (port) => [h.TWIN.tcpServer, '--port', String(port)]];
+}
+
+function clientCommand(kind, port) {
+  return kind === 'cpp'
+    ? [h.BIN.tcpClient, ['--port', String(port)]]
+    : [process.execPath, [h.TWIN.tcpClient, '--port', String(port)]];
+}
+
+// Start a lesson-01 server ('cpp' or 'node') in `dir` (a fresh one with server_files/
+// and client_files/ by default) and wait for 'escutando porta N'.
+async function startServer(kind, dir = h.workDir()) {
+  const [cmd, argsFor] = serverCommand(kind);
+  const { proc, port } = await h.startServer(cmd, argsFor, {
+    cwd: dir, ready: READY, name: kind === 'cpp' ? '01_tcp_server' : 'server.js',
+  });
+  return { proc, port, dir };
+}
+
+function spawnClient(kind, dir, port) {
+  const [cmd, args] = clientCommand(kind, port);
+  return h.spawnProc(cmd, args, { cwd: dir, name: kind === 'cpp' ? '02_tcp_client' : 'client.js' });
+}
+
+function runClient(kind, dir, port, ms = 15000) {
+  return spawnClient(kind, dir, port).exit(ms);
+}
+
+function savedFiles(dir) {
+  return fs.readdirSync(path.join(dir, 'server_files')).sort();
+}
+
+// Equality of two (possibly large) Buffers, with a short message instead of a dump.
+function assertSameBytes(actual, expected, what) {
+  const sha = (b) => crypto.createHash('sha256').update(b).digest('hex').slice(0, 16);
+  assert.ok(actual.equals(expected),
+    `${what}: got ${actual.length} bytes (sha256 ${sha(actual)}), expected ${expected.length} (sha256 ${sha(expected)})`);
+}
+
+// Upload `bytes` with a client of `clientKind` to `server`; wait for the server's save.
+// Checks the client's output and the one saved file's name; returns the saved bytes and
+// the server's stdout for this upload. The saved file is then removed, so that the next
+// upload in the same second cannot be confused with this one.
+async function upload(server, clientKind, bytes) {
+  fs.writeFileSync(path.join(server.dir, CLIENT_FILE), bytes);
+  const mark = server.proc.stdout.length;
+  const before = server.proc.count(SAVED);
+  const client = await runClient(clientKind, server.dir, server.port);
+  assert.equal(client.code, 0, `client exit status; stderr:\n${client.stderr}`);
+  assert.equal(client.stdout, CLIENT_OK);
+  assert.equal(client.stderr, '');
+  await server.proc.waitFor(() => server.proc.count(SAVED) > before);
+  const files = savedFiles(server.dir);
+  assert.equal(files.length, 1, `exactly one saved file, got ${JSON.stringify(files)}`);
+  assert.match(files[0], FILE_NAME);
+  const file = path.join(server.dir, 'server_files', files[0]);
+  const saved = fs.readFileSync(file);
+  fs.rmSync(file);
+  return { saved, serverOutput: server.proc.stdout.slice(mark) };
+}
+
+// The property block of a Node error report: from the line after ` {` to `}`.
+function props(text) {
+  const m = /\{\n((?: {2}\w+: .*\n)+)\}/.exec(text);
+  return m ? m[1] : null;
+}
+
+// ---------------------------------------------------------------- byte-exact uploads
+
+describe('C++ client -> C++ server', () => {
+  let server;
+  before(async () => { server = await startServer('cpp'); });
+  after(async () => { if (server) await server.proc.stop(); });
+
+  test('the server prints only "escutando porta N" until a client connects', { timeout: 5000 }, () => {
+    assert.equal(server.proc.stdout, `${READY(server.port)}\n`);
+    assert.equal(server.proc.stderr, '');
+  });
+
+  const utf8Text = Buffer.from('Olá, conexão! Ação, pão, coração. Ελληνικά, русский, 日本語, emoji 🚀🎉\n'.repeat(3000));
+  const cases = [
+    ['an empty file (0 bytes)', Buffer.alloc(0)],
+    ['1 byte', Buffer.from('x')],
+    ['65,535 bytes (64 KiB - 1)', crypto.randomBytes(65535)],
+    ['65,536 bytes (64 KiB, one full read)', crypto.randomBytes(65536)],
+    ['65,537 bytes (64 KiB + 1)', crypto.randomBytes(65537)],
+    ['8 MiB of random bytes', crypto.randomBytes(8 * 1024 * 1024)],
+    [`${utf8Text.length.toLocaleString('en')} bytes of multi-byte UTF-8 text`, utf8Text],
+  ];
+  for (const [label, data] of cases) {
+    test(`${label} arrive byte-exact in one server_<DD-MM-YYYY h-mm-ss>_TCP.txt`, { timeout: 30000 }, async () => {
+      const { saved, serverOutput } = await upload(server, 'cpp', data);
+      assertSameBytes(saved, data, label);
+      assert.match(serverOutput, ONE_UPLOAD);
+      if (data.length === 0) assert.ok(!serverOutput.includes(DATA), "no 'data' event for an empty upload");
+      else assert.ok(serverOutput.includes(DATA), "at least one 'data' event");
+      assert.ok(server.proc.alive, 'the server keeps running');
+    });
+  }
+
+  test('the server wrote nothing on stderr during the uploads', () => {
+    assert.equal(server.proc.stderr, '');
+  });
+});
+
+// ---------------------------------------------------------------- interop
+
+describe('interop with the Node twins', () => {
+  test('C++ server <- Node client (client.js): byte-exact', { timeout: 30000 }, async () => {
+    const server = await startServer('cpp');
+    try {
+      const data = crypto.randomBytes(1024 * 1024 + 1);
+      const { saved, serverOutput } = await upload(server, 'node', data);
+      assertSameBytes(saved, data, '1 MiB + 1 byte from client.js');
+      assert.match(serverOutput, ONE_UPLOAD);
+    } finally {
+      await server.proc.stop();
+    }
+  });
+
+  test('Node server (server.js) <- C++ client: byte-exact, with the same server lines', { timeout: 30000 }, async () => {
+    const server = await startServer('node');
+    try {
+      const data = crypto.randomBytes(1024 * 1024 + 1);
+      const { saved, serverOutput } = await upload(server, 'cpp', data);
+      assertSameBytes(saved, data, '1 MiB + 1 byte from the C++ client');
+      assert.match(serverOutput, ONE_UPLOAD);
+      assert.equal(server.proc.stderr, '');
+    } finally {
+      await server.proc.stop();
+    }
+  });
+});
+
+// ---------------------------------------------------------------- two clients
+
+test('two clients connected at once: both uploads are saved, byte-exact, in distinct files', { timeout: 30000 }, async () => {
+  // Client A reads its file from a FIFO that this test feeds, so A stays connected,
+  // half-way through its upload, while client B uploads a whole file. A finishes more
+  // than a second after B, so the two file names (one-second resolution) differ.
+  const dirA = h.workDir({ serverFiles: false });
+  const dirB = h.workDir({ serverFiles: false });
+  const fifo = path.join(dirA, CLIENT_FILE);
+  execFileSync('mkfifo', [fifo]);
+  // O_RDWR never blocks on a FIFO; 32 KiB fits in the pipe, so writeSync cannot block.
+  let fd = fs.openSync(fifo, fs.constants.O_RDWR);
+  let server = null;
+  try {
+    server = await startServer('cpp');
+    const partA1 = crypto.randomBytes(32 * 1024);
+    const partA2 = crypto.randomBytes(32 * 1024);
+    const dataB = crypto.randomBytes(3 * 1024 * 1024);
+    fs.writeFileSync(path.join(dirB, CLIENT_FILE), dataB);
+
+    fs.writeSync(fd, partA1);
+    const clientA = spawnClient('cpp', dirA, server.port);
+    await server.proc.waitFor(DATA); // A is connected and its first bytes arrived
+
+    const clientB = await runClient('cpp', dirB, server.port);
+    assert.equal(clientB.code, 0, clientB.stderr);
+    assert.equal(clientB.stdout, CLIENT_OK);
+    await server.proc.waitFor(() => server.proc.count(SAVED) === 1);
+    assert.equal(server.proc.count(CONNECTED), 2, 'both clients connected');
+    assert.equal(server.proc.count(CLOSED), 1, "only B's connection ended");
+    assert.ok(clientA.alive, 'A is still connected, mid-upload');
+    const [nameB] = savedFiles(server.dir);
+    assertSameBytes(fs.readFileSync(path.join(server.dir, 'server_files', nameB)), dataB, "B's upload");
+
+    await h.sleep(1100); // A's 'close' falls in a later second than B's
+    fs.writeSync(fd, partA2);
+    fs.closeSync(fd); // the last writer is gone: A reads EOF and ends its upload
+    fd = null;
+    await clientA.exit(10000);
+    assert.equal(clientA.code, 0, clientA.stderr);
+    assert.equal(clientA.stdout, CLIENT_OK);
+    await server.proc.waitFor(() => server.proc.count(SAVED) === 2);
+    assert.equal(server.proc.count(CLOSED), 2);
+
+    const files = savedFiles(server.dir);
+    assert.equal(files.length, 2, `two distinct files, got ${JSON.stringify(files)}`);
+    for (const f of files) assert.match(f, FILE_NAME);
+    const nameA = files.find((f) => f !== nameB);
+    assertSameBytes(fs.readFileSync(path.join(server.dir, 'server_files', nameA)),
+      Buffer.concat([partA1, partA2]), "A's upload");
+    assert.ok(server.proc.alive);
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+    if (server) await server.proc.stop();
+  }
+});
+
+test('two uploads that end in the same second leave one file: the second overwrites the first', { timeout: 30000 }, async () => {
+  // The document's name has one-second resolution. Start just after a second begins;
+  // if the two uploads still straddle a second boundary (a slow machine), try again.
+  const server = await startServer('cpp');
+  try {
+    const first = Buffer.from('primeiro upload, mais longo\n');
+    const second = Buffer.from('segundo\n');
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      for (const f of savedFiles(server.dir)) fs.rmSync(path.join(server.dir, 'server_files', f));
+      while (Date.now() % 1000 > 100) await h.sleep(5);
+      const saves = server.proc.count(SAVED);
+      for (const data of [first, second]) {
+        fs.writeFileSync(path.join(server.dir, CLIENT_FILE), data);
+        const before = server.proc.count(SAVED);
+        const client = await runClient('cpp', server.dir, server.port);
+        assert.equal(client.code, 0, client.stderr);
+        await server.proc.waitFor(() => server.proc.count(SAVED) > before);
+      }
+      assert.equal(server.proc.count(SAVED) - saves, 2, 'the server reported two successful saves');
+      const files = savedFiles(server.dir);
+      if (files.length === 2) continue; // straddled a second boundary: not this time
+      assert.equal(files.length, 1);
+      assert.deepEqual(fs.readFileSync(path.join(server.dir, 'server_files', files[0])), second,
+        'the first upload is lost');
+      return;
+    }
+    assert.fail('four attempts all straddled a second boundary');
+  } finally {
+    await server.proc.stop();
+  }
+});
+
+// ---------------------------------------------------------------- busy port
+
+test('a busy port: the C++ server warns on stderr once a second, then listens when the port is freed', { timeout: 30000 }, async () => {
+  // Another program (this test process) holds the port on Node's default address '::'.
+  const dir = h.workDir();
+  const holder = net.createServer();
+  let server = null;
+  try {
+    await new Promise((resolve, reject) => { holder.once('error', reject); holder.listen(0, resolve); });
+    const { port } = holder.address();
+    const started = Date.now();
+    server = h.spawnProc(h.BIN.tcpServer, ['--port', String(port)], { cwd: dir, name: '01_tcp_server' });
+    await server.waitFor(() => server.count(BUSY, 'stderr') >= 2, { ms: 10000 });
+    const elapsed = Date.now() - started;
+    const warnings = server.count(BUSY, 'stderr');
+    // One attempt at start, then one per second: never more than that.
+    assert.ok(warnings <= Math.floor(elapsed / 1000) + 1, `${warnings} warnings in ${elapsed} ms: retries faster than once a second`);
+    assert.equal(server.stdout, '', 'not listening while the port is held');
+    assert.equal(server.stderr, `${BUSY}\n`.repeat(warnings), 'only the warning, on stderr');
+
+    await new Promise((resolve) => holder.close(resolve));
+    await server.waitFor(READY(port), { ms: 5000 });
+    assert.equal(server.stdout, `${READY(port)}\n`);
+
+    // ...and it serves.
+    const { saved } = await upload({ proc: server, port, dir }, 'cpp', Buffer.from('depois da espera'));
+    assert.equal(saved.toString(), 'depois da espera');
+  } finally {
+    if (holder.listening) holder.close();
+    if (server) await server.stop();
+  }
+});
+
+// ---------------------------------------------------------------- no server
+
+test('no server running: the C++ client dies like client.js, with Node\'s unhandled ECONNREFUSED report and status 1', { timeout: 30000 }, async () => {
+  const port = await h.freeTcpPort(); // free, and nothing will listen on it
+  const dir = h.workDir({ serverFiles: false });
+  fs.writeFileSync(path.join(dir, CLIENT_FILE), 'ninguem escuta');
+  const [cpp, node] = await Promise.all([runClient('cpp', dir, port), runClient('node', dir, port)]);
+
+  assert.equal(node.code, 1, 'client.js: uncaught error, status 1');
+  assert.equal(cpp.code, node.code, 'same exit status as client.js');
+  assert.equal(cpp.stdout, '', "no 'conexao encerrada': 'close' listeners do not run");
+  assert.equal(node.stdout, '');
+  const cppErr = cpp.lines('stderr');
+  const nodeErr = node.lines('stderr');
+  assert.equal(cppErr[0], 'node:events:502');
+  assert.equal(cppErr[0], nodeErr[0], 'same first stderr line as client.js');
+  assert.equal(cppErr[1], nodeErr[1]); // "      throw er; // Unhandled 'error' event"
+  assert.ok(cpp.stderr.includes(`Error: connect ECONNREFUSED 127.0.0.1:${port}\n`), cpp.stderr);
+  assert.ok(cpp.stderr.includes("  code: 'ECONNREFUSED',\n"), cpp.stderr);
+  assert.equal(props(cpp.stderr), props(node.stderr), 'same error properties as client.js');
+});
+
+// ---------------------------------------------------------------- missing client file
+
+describe('a missing client file', () => {
+  // One scenario, observed by the tests below: a server, then the C++ client and
+  // client.js run with client_files/ empty, side by side.
+  let server;
+  let cpp;
+  let node;
+  before(async () => {
+    server = await startServer('cpp');
+    const dir = h.workDir({ serverFiles: false }); // client_files/ exists, client.txt does not
+    cpp = spawnClient('cpp', dir, server.port);
+    node = spawnClient('node', dir, server.port);
+    const printed = (p) => p.stdout.includes("  path: './client_files/client.txt'\n}\n");
+    await Promise.all([cpp.waitFor(() => printed(cpp)), node.waitFor(() => printed(node))]);
+    await h.sleep(1500);
+  });
+  after(async () => {
+    await Promise.all([cpp, node, server && server.proc].filter(Boolean).map((p) => p.stop()));
+  });
+
+  test('the C++ client prints the ENOENT error and its properties as client.js does', () => {
+    const text = "Error: ENOENT: no such file or directory, open './client_files/client.txt'";
+    assert.ok(cpp.stdout.startsWith('conectado ao servidor\n'), cpp.stdout);
+    assert.ok(cpp.stdout.includes(text), cpp.stdout);
+    assert.ok(node.stdout.includes(text), node.stdout);
+    assert.equal(props(cpp.stdout),
+      "  errno: -2,\n  code: 'ENOENT',\n  syscall: 'open',\n  path: './client_files/client.txt'\n");
+    assert.equal(cpp.stderr, '');
+    // The whole output is client.js's, but for the one documented difference
+    // (docs/differences.md, "error-brackets"): Node prints an error without stack frames
+    // as `[Error: ...] {`, and the kit, which never has frames, prints no brackets.
+    assert.equal(cpp.stdout, node.stdout.replace(/^\[(Error: .*)\] \{$/m, '$1 {'));
+  });
+
+  test('both clients are still running 1.5 s later: nothing ends the socket', () => {
+    assert.ok(node.alive, 'client.js hangs');
+    assert.ok(cpp.alive, 'the C++ client hangs too');
+    assert.ok(!cpp.stdout.includes('conexao encerrada'));
+    assert.equal(server.proc.count(CONNECTED), 2, 'both are connected');
+    assert.equal(server.proc.count(CLOSED), 0);
+  });
+
+  test('once the C++ client is killed (SIGKILL), the server saves an empty file', { timeout: 15000 }, async () => {
+    await cpp.stop('SIGKILL');
+    await server.proc.waitFor(SAVED);
+    const files = savedFiles(server.dir);
+    assert.equal(files.length, 1);
+    assert.match(files[0], FILE_NAME);
+    assert.equal(fs.statSync(path.join(server.dir, 'server_files', files[0])).size, 0);
+    assert.equal(server.proc.count(CLOSED), 1);
+    assert.ok(server.proc.alive);
+  });
+});
+
+// ---------------------------------------------------------------- missing server_files/
+
+test('no server_files/ directory: "erro ao salvar arquivo", then "arquivo salvo com sucesso!", and the server keeps serving', { timeout: 30000 }, async () => {
+  const server = await startServer('cpp', h.workDir({ serverFiles: false }));
+  try {
+    fs.writeFileSync(path.join(server.dir, CLIENT_FILE), 'perdido');
+    const client = await runClient('cpp', server.dir, server.port);
+    assert.equal(client.code, 0);
+    assert.equal(client.stdout, CLIENT_OK);
+    await server.proc.waitFor(SAVED);
+    assert.match(server.proc.stdout,
+      /\nconexao com o cliente encerrada\nerro ao salvar arquivo\narquivo salvo com sucesso!\n$/,
+      'the error line, then the success line anyway (no else in the callback)');
+    assert.ok(server.proc.alive);
+
+    fs.mkdirSync(path.join(server.dir, 'server_files'));
+    const data = crypto.randomBytes(100000);
+    const { saved, serverOutput } = await upload(server, 'cpp', data);
+    assertSameBytes(saved, data, 'the upload after mkdir');
+    assert.match(serverOutput, ONE_UPLOAD);
+  } finally {
+    await server.proc.stop();
+  }
+});
+
+// ---------------------------------------------------------------- reset
+
+// Connect, write a few bytes, wait until the server has read them, then reset (RST).
+async function resetAfterData(server) {
+  const sock = net.connect(server.port, '127.0.0.1');
+  sock.on('error', () => {}); // our own side's errors are not the subject here
+  try {
+    await new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+    sock.write('0123456789');
+    await server.proc.waitFor(DATA);
+  } finally {
+    sock.resetAndDestroy();
+  }
+}
+
+test('a client that resets its connection kills the C++ server with status 1 and Node\'s unhandled ECONNRESET report, as it kills server.js', { timeout: 30000 }, async () => {
+  const [cpp, node] = await Promise.all([startServer('cpp'), startServer('node')]);
+  try {
+    await Promise.all([resetAfterData(cpp), resetAfterData(node)]);
+    await Promise.all([cpp.proc.exit(10000), node.proc.exit(10000)]);
+    for (const s of [cpp, node]) {
+      assert.equal(s.proc.code, 1, `${s.proc.name} exit status; stderr:\n${s.proc.stderr}`);
+      assert.ok(s.proc.stderr.includes("throw er; // Unhandled 'error' event"), s.proc.stderr);
+      assert.ok(s.proc.stderr.includes('\nError: read ECONNRESET\n'), s.proc.stderr);
+      assert.equal(s.proc.stdout, `${READY(s.port)}\n${CONNECTED}\n${DATA}\n`, "'close' never ran: no save");
+      assert.deepEqual(savedFiles(s.dir), []);
+    }
+    assert.equal(cpp.proc.lines('stderr')[0], node.proc.lines('stderr')[0]);
+    assert.equal(props(cpp.proc.stderr), "  errno: -104,\n  code: 'ECONNRESET',\n  syscall: 'read'\n");
+    assert.equal(props(cpp.proc.stderr), props(node.proc.stderr));
+  } finally {
+    await Promise.all([cpp.proc.stop(), node.proc.stop()]);
+  }
+});
+
+// ---------------------------------------------------------------- killed mid-upload
+
+// A client meant to send 1 MiB: it sends the first 100 KiB, says "sent" once the kernel
+// has taken them, and waits to be killed. Byte i of the upload is i % 251.
+const PARTIAL_CLIENT = `
+const s = require('net').connect(Number(process.argv[1]), '127.0.0.1', () => {
+  const first = Buffer.alloc(100 * 1024);
+  for (let i = 0; i < first.length; i++) first[i] = i % 251;
+  s.write(first, () => console.log('sent'));
+});
+setInterval(() => {}, 1000);
+`;
+
+test('a client killed (SIGKILL) mid-upload: the server saves the truncated upload as if complete, and keeps serving', { timeout: 30000 }, async () => {
+  const server = await startServer('cpp');
+  const intended = 1024 * 1024;
+  try {
+    const mark = server.proc.stdout.length;
+    const client = h.spawnProc(process.execPath, ['-e', PARTIAL_CLIENT, String(server.port)], { name: 'partial client' });
+    await client.waitFor('sent');
+    await client.stop('SIGKILL'); // the kernel closes its socket with a FIN, not an RST
+    await server.proc.waitFor(SAVED);
+
+    const files = savedFiles(server.dir);
+    assert.equal(files.length, 1);
+    assert.match(files[0], FILE_NAME);
+    const saved = fs.readFileSync(path.join(server.dir, 'server_files', files[0]));
+    assert.ok(saved.length > 0 && saved.length < intended, `truncated: ${saved.length} of ${intended} bytes`);
+    const expected = Buffer.alloc(100 * 1024);
+    for (let i = 0; i < expected.length; i++) expected[i] = i % 251;
+    assertSameBytes(saved, expected, 'what was sent before the kill');
+    assert.match(server.proc.stdout.slice(mark), ONE_UPLOAD, 'reported exactly like a complete upload');
+    assert.equal(server.proc.stderr, '');
+    fs.rmSync(path.join(server.dir, 'server_files', files[0]));
+
+    assert.ok(server.proc.alive, 'the server keeps running');
+    const { saved: next } = await upload(server, 'cpp', Buffer.from('e continua servindo'));
+    assert.equal(next.toString(), 'e continua servindo');
+  } finally {
+    await server.proc.stop();
+  }
+});
+
+// ---------------------------------------------------------------- flags
+
+describe('bad flags: "usage error: ..." on stderr and exit status 2', () => {
+  const programs = [
+    ['01_tcp_server', h.BIN.tcpServer, h.TWIN.tcpServer],
+    ['02_tcp_client', h.BIN.tcpClient, h.TWIN.tcpClient],
+  ];
+  const flagSets = [['--port', '0'], ['--port', '-1'], ['--port', '70000'], ['--port', 'abc'], ['--bogus']];
+  for (const [name, bin, twin] of programs) {
+    for (const flags of flagSets) {
+      test(`${name} ${flags.join(' ')}`, { timeout: 15000 }, async () => {
+        const dir = h.workDir();
+        const [cpp, node] = await Promise.all([
+          h.run(bin, flags, { cwd: dir }),
+          h.run(process.execPath, [twin, ...flags], { cwd: dir }),
+        ]);
+        assert.equal(cpp.code, 2);
+        assert.equal(cpp.stdout, '');
+        assert.match(cpp.stderr, /^usage error: .+\n$/);
+        assert.equal(cpp.stderr, node.stderr, 'the same line as the Node twin');
+        assert.equal(node.code, 2);
+      });
+    }
+  }
+});
