@@ -14,6 +14,8 @@
 #   posix_impl/*.cpp            -> build/posix_impl/*.o -> build/libposix_impl.a
 #   lessons/NN_name/*.cpp       -> build/obj/lessons/NN_name/*.o -> build/lessons/NN_name
 #   tests/unit/*.cpp            -> build/obj/tests/unit/*.o -> build/tests/unit_tests
+#   tests/diff/scenarios/N.cpp  -> build/obj/tests/diff/scenarios/N.o -> build/tests/diff/N
+#                                  (one binary per differential scenario, see tests/README.md)
 #   ASan+UBSan variant          -> build/asan/{posix_impl,tests/unit}/*.o,
 #                                  build/asan/libposix_impl.a, build/asan/tests/unit_tests
 
@@ -74,18 +76,23 @@ TEST_SRCS  := $(sort $(wildcard tests/unit/*.cpp))
 TEST_OBJS  := $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o)
 UNIT_TESTS := $(if $(TEST_SRCS),$(BUILD)/tests/unit_tests)
 
+# differential-trace scenarios: each tests/diff/scenarios/NAME.cpp is one program
+DIFF_SRCS := $(sort $(wildcard tests/diff/scenarios/*.cpp))
+DIFF_OBJS := $(DIFF_SRCS:%.cpp=$(BUILD)/obj/%.o)
+DIFF_BINS := $(patsubst tests/diff/scenarios/%.cpp,$(BUILD)/tests/diff/%,$(DIFF_SRCS))
+
 ASAN_LIB_OBJS   := $(LIB_SRCS:%.cpp=$(ASAN_DIR)/%.o)
 ASAN_LIB        := $(if $(LIB_SRCS),$(ASAN_DIR)/libposix_impl.a)
 ASAN_TEST_OBJS  := $(TEST_SRCS:%.cpp=$(ASAN_DIR)/%.o)
 ASAN_UNIT_TESTS := $(if $(TEST_SRCS),$(ASAN_DIR)/tests/unit_tests)
 
-OBJS      := $(LIB_OBJS) $(LESSON_OBJS) $(TEST_OBJS)
+OBJS      := $(LIB_OBJS) $(LESSON_OBJS) $(TEST_OBJS) $(DIFF_OBJS)
 ASAN_OBJS := $(ASAN_LIB_OBJS) $(ASAN_TEST_OBJS)
 
 # ---------------------------------------------------------------- phony targets
 .PHONY: all deps test demo docs slides bench clean asan-tests FORCE
 
-all: $(LIB) $(LESSON_BINS) $(UNIT_TESTS)
+all: $(LIB) $(LESSON_BINS) $(UNIT_TESTS) $(DIFF_BINS)
 
 asan-tests: $(ASAN_UNIT_TESTS)
 
@@ -185,5 +192,13 @@ $(BUILD)/lessons/$(1): $(call lesson_objs,$(1)) $(LIB) $(FLAGS_STAMP)
 endef
 $(foreach l,$(LESSONS),$(eval $(call LESSON_RULE,$(l))))
 
+# one binary per differential scenario: its object + the library
+$(DIFF_BINS): $(BUILD)/tests/diff/%: $(BUILD)/obj/tests/diff/scenarios/%.o $(LIB) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(LINK) -o $@ $(filter %.o %.a,$^) $(LIBS) $(LDLIBS)
+
 # ---------------------------------------------------------------- header deps
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
+-include mk/teach.mk
+-include mk/check.mk

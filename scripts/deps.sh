@@ -22,6 +22,11 @@ REQUIRED=(
 )
 # Later additions go here (e.g. "strace:strace" "chromium:chromium").
 EXTRA=(
+  # slides: pandoc builds slides/*.md (make slides); headless chromium opens them in
+  # tests/integration/slides.test.js; DejaVu is the font the decks ask for.
+  "pandoc:pandoc"
+  "chromium:chromium"
+  "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core"
 )
 # Optional, never installed: clang++.
 

@@ -1,0 +1,73 @@
+# mk/teach.mk -- teaching material: the exercises' builds and checks.
+# Included by the Makefile (`-include mk/teach.mk`, at its end: it uses the
+# Makefile's variables: BUILD, LIB, FLAGS_STAMP, LINK, LESSON_BINS...).
+#
+#   make exercises                          build every exercise, starter and solution
+#   make check-exercise E=00_interval       build and check the starter (what a student edits)
+#   make check-exercise E=00_interval SOLUTION=1   the same for the reference solution
+#
+# Layout: exercises/NAME/{starter,solution}/*.cpp -> build/obj/exercises/NAME/VARIANT/*.o
+#         -> build/exercises/NAME/VARIANT, linked with build/libposix_impl.a and built
+#         with the lessons' warnings (-Werror included). exercises/NAME/check.sh runs the
+#         programs (see exercises/lib.sh). The slides (make slides) are built by
+#         slides/build.sh, which the Makefile's own `slides` target calls.
+
+EX_NAMES    := $(notdir $(patsubst %/,%,$(sort $(wildcard exercises/[0-9][0-9]_*/))))
+EX_VARIANTS := starter solution
+ex_srcs      = $(sort $(wildcard exercises/$(1)/$(2)/*.cpp))
+ex_objs      = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(call ex_srcs,$(1),$(2)))
+EX_BINS     := $(foreach n,$(EX_NAMES),$(foreach v,$(EX_VARIANTS),$(if $(call ex_srcs,$(n),$(v)),$(BUILD)/exercises/$(n)/$(v))))
+EX_OBJS     := $(foreach n,$(EX_NAMES),$(foreach v,$(EX_VARIANTS),$(call ex_objs,$(n),$(v))))
+
+# The exercises are compiled without optimisation (-O0 -g: quicker to build, easier
+# to step through in gdb) and, with GCC, with the library's headers precompiled once
+# (exercises/kit_pch.hpp -> build/exercises/pch/kit_pch.hpp.gch, used through
+# -include): ten variants build in about a third of the time.
+EX_CXXFLAGS := $(STD) $(WARNINGS) -Werror -O0 -g $(CXXFLAGS)
+EX_PCH_HDR  := $(BUILD)/exercises/pch/kit_pch.hpp
+EX_PCH      := $(if $(CXX_IS_CLANG),,$(if $(wildcard exercises/kit_pch.hpp),$(EX_PCH_HDR).gch))
+EX_COMPILE   = $(CXX) $(EX_CXXFLAGS) $(INCLUDES) $(CPPFLAGS)
+
+$(EX_PCH_HDR): exercises/kit_pch.hpp
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+
+$(EX_PCH): $(EX_PCH_HDR) $(FLAGS_STAMP)
+	$(call msg,PCH,$<)
+	$(Q)$(EX_COMPILE) -MMD -MP -MF $@.d -MT $@ -x c++-header $< -o $@
+
+# Chosen over the Makefile's $(BUILD)/obj/%.o rule for exercises/ (shorter stem).
+$(BUILD)/obj/exercises/%.o: exercises/%.cpp $(FLAGS_STAMP) $(EX_PCH)
+	@mkdir -p $(@D)
+	$(call msg,CXX,$<)
+	$(Q)$(EX_COMPILE) $(DEPFLAGS) $(if $(EX_PCH),-include $(EX_PCH_HDR)) -c $< -o $@
+
+define EX_RULE
+$(BUILD)/exercises/$(1)/$(2): $(call ex_objs,$(1),$(2)) $(LIB) $(FLAGS_STAMP)
+	@mkdir -p $$(@D)
+	$$(call msg,LD,$$@)
+	$$(Q)$$(LINK) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS) $$(LDLIBS)
+endef
+$(foreach n,$(EX_NAMES),$(foreach v,$(EX_VARIANTS),$(if $(call ex_srcs,$(n),$(v)),$(eval $(call EX_RULE,$(n),$(v))))))
+
+ifneq ($(filter deps test demo,$(MAKECMDGOALS)),)
+$(EX_OBJS) $(EX_PCH): | deps
+endif
+
+.PHONY: exercises check-exercise
+
+exercises: $(EX_BINS)
+
+# SOLUTION=1 (or yes/true) checks the solution; anything else (or nothing) the starter.
+EX_VARIANT := $(if $(filter 1 yes true,$(SOLUTION)),solution,starter)
+EX_TARGET  := $(if $(filter $(E),$(EX_NAMES)),$(BUILD)/exercises/$(E)/$(EX_VARIANT))
+
+check-exercise: $(EX_TARGET) $(if $(EX_TARGET),$(LESSON_BINS))
+	@if [ -z "$(E)" ]; then \
+	  echo "usage: make check-exercise E=<name> [SOLUTION=1]"; echo "exercises: $(EX_NAMES)"; exit 2; \
+	elif [ -z "$(EX_TARGET)" ]; then \
+	  echo "check-exercise: no exercise '$(E)'"; echo "exercises: $(EX_NAMES)"; exit 2; \
+	fi
+	$(Q)EXERCISE_BIN=$(EX_TARGET) bash exercises/$(E)/check.sh $(EX_VARIANT)
+
+-include $(EX_OBJS:.o=.d) $(if $(EX_PCH),$(EX_PCH).d)
