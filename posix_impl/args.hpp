@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+/// @brief The lessons' command-line flags (`--port`, `--host`, `--udp6`).
 namespace kit::args {
 
 /// @brief The flags a lesson accepts and their values.
@@ -24,6 +25,8 @@ struct Flags {
 };
 
 /// @brief Parse argv; on a bad flag print `usage error: ...` and exit with status 2.
+/// @param argc the argument count, as main() receives it
+/// @param argv the arguments, as main() receives them (argv[0] is skipped)
 /// @param defaultPort the document's port (8124)
 /// @param allowUdp6 whether `--udp6` is accepted
 Flags parse(int argc, char** argv, int defaultPort, bool allowUdp6 = false);

@@ -107,6 +107,8 @@ private:
         if (length < 2 * kHuge) return;
         const auto begin = (reinterpret_cast<std::uintptr_t>(start) + kHuge - 1) & ~(kHuge - 1);
         const auto end = (reinterpret_cast<std::uintptr_t>(start) + length) & ~(kHuge - 1);
+        // The address must be rounded to a page boundary, which needs integer arithmetic.
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): the cast back is the point here.
         if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
     }
 

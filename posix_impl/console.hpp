@@ -2,14 +2,14 @@
 /// @brief `console.log`, `console.warn`, `console.error`: print values the way Node does.
 ///
 /// Mirrors Node's global `console`: `log` writes to stdout, `warn` and `error` to stderr,
-/// each call one line, arguments separated by a space (`console.log('a', 1)` prints
+/// each call one line, arguments separated by a space (`` console.log('a', 1) `` prints
 /// `a 1`). Strings print as they are, numbers as numbers, an `Error` as `util.inspect`
 /// shows it (errors.hpp), a Buffer as `<Buffer 6f 6b>` (buffer.hpp). Each line is
 /// flushed at once, so the order of lines from a program and its peer is what a
 /// student sees in the terminal.
 ///
-/// What it leaves out: `%s`/`%d` format strings, `console.table`, `console.time`,
-/// object inspection beyond the types above, colours.
+/// What it leaves out: printf-style format strings (`%%s`, `%%d`), `console.table`,
+/// `console.time`, object inspection beyond the types above, colours.
 #pragma once
 
 #include "errors.hpp"
@@ -20,6 +20,7 @@
 #include <string_view>
 #include <type_traits>
 
+/// @brief Node's `console`: `log`, `warn`, `error`.
 namespace kit::console {
 
 /// @brief How one argument is printed; overloaded for the kit's types.

@@ -64,6 +64,7 @@
 #include <string_view>
 #include <vector>
 
+/// @brief Node's `dgram` module: UDP sockets.
 namespace kit::dgram {
 
 /// @brief Who sent a datagram (Node's `rinfo`): the second argument of `message`.
@@ -82,7 +83,7 @@ struct AddressInfo {
 };
 
 /// @brief `rinfo` as `console.log(rinfo)` prints it in Node:
-/// `{ address: '127.0.0.1', family: 'IPv4', port: 48011, size: 5 }`.
+/// `` { address: '127.0.0.1', family: 'IPv4', port: 48011, size: 5 } ``.
 std::string toText(const RemoteInfo& r);
 
 /// @brief `socket.address()` as `console.log` prints it in Node.
@@ -91,6 +92,7 @@ std::string toText(const AddressInfo& a);
 /// @brief Callback of `send`: no error and the bytes sent, or the error and 0.
 using SendCallback = std::function<void(const std::optional<Error>& err, std::size_t bytes)>;
 
+/// @brief Internal helpers of the UDP sockets.
 namespace detail {
 
 /// @brief Owns one descriptor and closes it with close(2) when destroyed or reset (RAII).
@@ -149,7 +151,7 @@ public:
     /// @param port local port; 0 lets the kernel pick a free one
     /// @param address local address; empty means the wildcard address ("0.0.0.0" for
     ///        udp4, "::" for udp6, which also receives IPv4 as IPv4-mapped addresses)
-    /// @param onListening if given, added as a `once('listening')` listener (Node's callback).
+    /// @param onListening if given, added as a `` once('listening') `` listener (Node's callback).
     /// @throws Error ERR_SOCKET_ALREADY_BOUND if bind was already called,
     ///         ERR_SOCKET_DGRAM_NOT_RUNNING after close, RangeError ERR_SOCKET_BAD_PORT.
     void bind(int port = 0, std::string address = {}, std::function<void()> onListening = {});

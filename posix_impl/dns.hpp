@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+/// @brief Node's `dns.lookup`: names to addresses with getaddrinfo(3), on the thread pool.
 namespace kit::dns {
 
 /// @brief One resolved address.

@@ -63,6 +63,8 @@ struct Error : std::exception {
 
     /// @brief Node's `dnsException`: "getaddrinfo ENOTFOUND nosuchhost".
     /// @param gaiCode a getaddrinfo(3) return value (EAI_NONAME, ...)
+    /// @param syscall the name shown in the message, e.g. "getaddrinfo"
+    /// @param hostname the name that was looked up
     static Error dns(int gaiCode, std::string_view syscall, std::string_view hostname);
 
     /// @brief A plain `new Error(message)` (or TypeError/RangeError with @p name) with a code.

@@ -58,13 +58,19 @@ struct Event {
     using args = std::tuple<Args...>;                      ///< What `emit` passes.
 };
 
+/// @brief Internal: the compile-time machinery that checks event names and listener
+/// signatures. Nothing here is called by a lesson.
 namespace detail {
 
+/// @brief A list of types (a listener's parameter types, or an emit's argument types).
 template <class... T>
 struct TypeList {};
 
+/// @cond KIT_INTERNAL
+// (Hidden from Doxygen, which mistakes the primary template's base class, a
+// specialization of itself, for a recursive class relation.)
 // The parameter types of a listener (lambda, function object or function pointer),
-// with references and const removed.
+// with references and const removed: ListenerArgs<F>::type is a TypeList.
 template <class F>
 struct ListenerArgs : ListenerArgs<decltype(&std::remove_cvref_t<F>::operator())> {};
 template <class R, class... A>
@@ -77,8 +83,12 @@ template <class C, class R, class... A>
 struct ListenerArgs<R (C::*)(A...) noexcept> { using type = TypeList<std::remove_cvref_t<A>...>; };
 template <class C, class R, class... A>
 struct ListenerArgs<R (C::*)(A...) const noexcept> { using type = TypeList<std::remove_cvref_t<A>...>; };
+/// @endcond
 
-// Is the listener's parameter list a prefix of the event's argument list?
+/// @brief Whether the listener's parameter list is a prefix of the event's argument
+/// list (a listener may take fewer parameters than the event passes).
+/// @tparam Listener a TypeList of the listener's parameter types
+/// @tparam EventArgs the event's `std::tuple` of argument types
 template <class Listener, class EventArgs>
 struct IsPrefix : std::false_type {};
 template <class... E>
@@ -87,16 +97,20 @@ template <class L0, class... L, class E0, class... E>
 struct IsPrefix<TypeList<L0, L...>, std::tuple<E0, E...>>
     : std::bool_constant<std::is_same_v<L0, E0> && IsPrefix<TypeList<L...>, std::tuple<E...>>::value> {};
 
-// Does the emit's argument list equal the event's exactly?
+/// @brief Whether the emit's argument list equals the event's exactly.
+/// @tparam Emitted a TypeList of the types passed to `emit`
+/// @tparam EventArgs the event's `std::tuple` of argument types
 template <class Emitted, class EventArgs>
 struct IsExact : std::false_type {};
 template <class... A>
 struct IsExact<TypeList<A...>, std::tuple<A...>> : std::true_type {};
 
-// Deliberately not constexpr: reaching it in a consteval context is the compile error
-// a student sees for a wrong event name or listener signature.
+/// @brief Deliberately not constexpr: reaching it in a consteval context is the compile
+/// error a student sees for a wrong event name or listener signature.
 inline std::size_t no_event_with_this_name_takes_a_listener_of_this_signature() { return 0; }
 
+/// @brief Whether the NUL-terminated @p a and @p b hold the same characters
+/// (usable in a consteval function, unlike `std::strcmp`).
 constexpr bool sameText(const char* a, std::string_view b) {
     std::size_t i = 0;
     for (; a[i] != '\0'; ++i)
@@ -104,6 +118,11 @@ constexpr bool sameText(const char* a, std::string_view b) {
     return i == b.size();
 }
 
+/// @brief The index in @p Events of the first event named @p name whose argument types
+/// match @p Args under @p Match; no such event is a compile error.
+/// @tparam Match IsPrefix (for `on`/`once`) or IsExact (for `emit`)
+/// @tparam Args a TypeList of the listener's parameter or the emit's argument types
+/// @tparam Events the emitter's `Event<...>` types
 template <template <class, class> class Match, class Args, class... Events>
 consteval std::size_t findEvent(const char* name) {
     std::size_t index = 0, found = sizeof...(Events);
@@ -116,22 +135,31 @@ consteval std::size_t findEvent(const char* name) {
     return found;
 }
 
-// A name checked at compile time: converts from a string literal only if one of the
-// emitter's events has that name and matches Args under Match.
+/// @brief An event name checked at compile time: converts from a string literal only if
+/// one of the emitter's events has that name and matches @p Args under @p Match.
+/// @tparam Match IsPrefix (for `on`/`once`) or IsExact (for `emit`)
+/// @tparam Args a TypeList of the listener's parameter or the emit's argument types
+/// @tparam Events the emitter's `Event<...>` types
 template <template <class, class> class Match, class Args, class... Events>
 struct EventKey {
-    std::size_t index;
+    std::size_t index;  ///< Position of the chosen event in @p Events.
+    /// @brief The conversion from `"data"`: findEvent() picks the event or fails to compile.
     // NOLINTNEXTLINE(google-explicit-constructor): the implicit conversion is the point.
     consteval EventKey(const char* name) : index(findEvent<Match, Args, Events...>(name)) {}
 };
 
+/// @brief `std::tuple<A...>` becomes `std::tuple<const A&...>`: how `emit` passes the
+/// arguments to every listener without copying them.
 template <class Tuple>
 struct PackedOf;
+/// @brief The specialization that does the work.
 template <class... A>
-struct PackedOf<std::tuple<A...>> { using type = std::tuple<const A&...>; };
+struct PackedOf<std::tuple<A...>> { using type = std::tuple<const A&...>; /**< The tuple of const refs. */ };
 
+/// @brief The number of types in a TypeList (how many arguments a listener takes).
 template <class List>
 struct Arity;
+/// @brief The specialization that counts.
 template <class... L>
 struct Arity<TypeList<L...>> : std::integral_constant<std::size_t, sizeof...(L)> {};
 
@@ -141,6 +169,7 @@ struct Arity<TypeList<L...>> : std::integral_constant<std::size_t, sizeof...(L)>
 using ListenerId = std::uint64_t;
 
 /// @brief Print Node's "Unhandled 'error' event" report for @p err on stderr and exit 1.
+/// @param err the error that nobody listened to
 /// @param owner the emitter's class name, as in "Emitted 'error' event on Socket instance".
 [[noreturn]] void unhandledErrorEvent(const Error& err, std::string_view owner);
 

@@ -11,7 +11,7 @@
 /// then emits `end` and `close`. `pause()` stops reading after the chunk in flight;
 /// `resume()` starts again. `pipe(dest)` wires backpressure as stream.hpp describes.
 /// Errors (ENOENT...) are emitted on `error` followed by `close`, with Node's message:
-/// `ENOENT: no such file or directory, open './client_files/client.txt'`.
+/// `` ENOENT: no such file or directory, open './client_files/client.txt' ``.
 ///
 /// What it leaves out: options (start/end/encoding/highWaterMark), write streams,
 /// promises, every other fs function.
@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 
+/// @brief Node's `fs` module: the file calls of the lessons, run on the thread pool.
 namespace kit::fs {
 
 /// @brief A file read in chunks (Node's `fs.ReadStream`).

@@ -58,6 +58,8 @@
 #include <thread>
 #include <vector>
 
+/// @brief Everything the kit provides: the event loop and the Node.js modules it stands
+/// in for, one nested namespace per module (`kit::net` for `net`, `kit::fs` for `fs`...).
 namespace kit {
 
 class Loop;

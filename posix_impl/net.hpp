@@ -52,6 +52,7 @@
 #include <string_view>
 #include <vector>
 
+/// @brief Node's `net` module: TCP servers and sockets.
 namespace kit::net {
 
 class Server;
@@ -83,7 +84,7 @@ public:
 
     /// @brief `socket.connect(port, host, cb)`; @p cb becomes a `connect` listener.
     Socket& connect(int port, const std::string& host = "localhost", std::function<void()> cb = {});
-    /// @brief The same with the port as text (`'8124'`), which Node accepts too.
+    /// @brief The same with the port as text (`` '8124' ``), which Node accepts too.
     /// A port that is not a number in 0..65535 throws RangeError ERR_SOCKET_BAD_PORT.
     Socket& connect(std::string_view port, const std::string& host = "localhost", std::function<void()> cb = {});
 

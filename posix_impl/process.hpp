@@ -6,12 +6,13 @@
 /// then exits with `process.exitCode` (0 by default). A kit program does the same by
 /// ending `main` with `return kit::process::run();`.
 ///
-/// What it leaves out: `process.on('exit')`, signals as events, `argv` parsing (each
+/// What it leaves out: `` process.on('exit') ``, signals as events, `argv` parsing (each
 /// lesson parses its own flags), `env` (use `std::getenv`).
 #pragma once
 
 #include <functional>
 
+/// @brief Node's `process`: `nextTick`, the exit code, running the loop to the end.
 namespace kit::process {
 
 /// @brief Queue @p fn to run right after the current callback (`process.nextTick`).

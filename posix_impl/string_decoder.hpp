@@ -3,7 +3,7 @@
 ///
 /// TCP delivers bytes in whatever pieces the network made. A three-byte character such
 /// as "€" (E2 82 AC) can end one `data` chunk and begin the next. Node's
-/// `socket.setEncoding('utf8')` passes every chunk through a StringDecoder, which holds
+/// `` socket.setEncoding('utf8') `` passes every chunk through a StringDecoder, which holds
 /// back the bytes of an incomplete character until the rest arrives. This is that
 /// decoder.
 ///
@@ -21,7 +21,7 @@ namespace kit {
 /// character (at most 3 bytes are held back).
 std::size_t utf8CompletePrefix(std::string_view bytes);
 
-/// @brief A UTF-8 StringDecoder (Node's `new StringDecoder('utf8')`).
+/// @brief A UTF-8 StringDecoder (Node's `` new StringDecoder('utf8') ``).
 class StringDecoder {
 public:
     /// @brief Add @p bytes; return the text of every character now complete.

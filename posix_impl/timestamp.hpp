@@ -1,6 +1,6 @@
 /// @file timestamp.hpp
 /// @brief The file-name timestamp of the document's servers: moment's
-///        `format('DD-MM-YYYY h-mm-ss')` in local time.
+///        `` format('DD-MM-YYYY h-mm-ss') `` in local time.
 ///
 /// Mirrors what the `moment` npm package prints for that pattern: day and month with
 /// two digits, four-digit year, then `h` (the 12-hour hour, 1..12, no leading zero and
@@ -16,10 +16,10 @@
 
 namespace kit {
 
-/// @brief `moment(t).format('DD-MM-YYYY h-mm-ss')` for the instant @p t (local time).
+/// @brief `` moment(t).format('DD-MM-YYYY h-mm-ss') `` for the instant @p t (local time).
 std::string momentTimestamp(std::time_t t);
 
-/// @brief `moment().format('DD-MM-YYYY h-mm-ss')`: the timestamp for now.
+/// @brief `` moment().format('DD-MM-YYYY h-mm-ss') ``: the timestamp for now.
 std::string momentNow();
 
 } // namespace kit

@@ -9,6 +9,7 @@
 
 #include <string_view>
 
+/// @brief `KIT_TRACE=1`: the loop's phases, each poll(2) and each event, on stderr.
 namespace kit::trace {
 
 /// @brief Whether KIT_TRACE=1 (or any value but "0") was set at start-up.
