@@ -505,21 +505,25 @@ void Socket::close(std::function<void()> cb) {
         return;
     }
     // uv_close on a UDP handle: leave the poll set and close(2) the descriptor at once;
-    // the rest (cancelled sends, the close callback) happens in the close phase.
+    // the rest (cancelled sends) happens in the close phase. Node does not wait for the
+    // handle's close callback to emit 'close': its close() queues socketCloseNT with
+    // process.nextTick, so 'close' comes right after the current callback, and two
+    // sockets closed in one callback emit 'close' in the order close() was called.
     watcher_.stop();
     fd_.reset();
     trace::line(fmt::format("udp#{}: descriptor closed", handleId()));
     closeHandle();
+    auto self = std::static_pointer_cast<Socket>(shared_from_this());
+    loop().nextTick([self] { self->emit("close"); });
 }
 
 void Socket::onClose() {
     // libuv's uv__udp_finish_close: datagrams still queued complete with ECANCELED
-    // before the handle's close callback.
+    // (in Node, after the 'close' event emitted on the next tick).
     auto queued = std::move(writeQueue_);
     writeQueue_.clear();
     for (auto& req : queued) finish(req, Error::withHostPort(ECANCELED, "send", req->host, req->port), 0);
     dropBindQueue();
-    emit("close");
 }
 
 void Socket::releaseListeners() {

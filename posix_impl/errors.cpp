@@ -172,7 +172,7 @@ Error Error::plain(std::string message, std::string code, std::string name) {
 std::string inspect(const Error& err) {
     std::string out = fmt::format("{}: {}", err.name, err.message);
     std::string props;
-    auto add = [&props](std::string line) {
+    auto add = [&props](const std::string& line) {
         props += props.empty() ? "" : ",\n";
         props += "  " + line;
     };

@@ -242,12 +242,15 @@ void Immediate::clear() {
 
 // ===========================================================================
 // Phase 5: close callbacks. Handles closed during this turn emit `close` here, then
-// the loop drops its reference: this is where a handle's life ends.
+// the loop drops its reference: this is where a handle's life ends. Like libuv, the
+// last handle closed goes first: uv__make_close_pending pushes each closing handle on
+// the front of a list, and uv__run_closing_handles walks it from the front.
 // ===========================================================================
 
 void Loop::runClosing() {
     auto batch = std::move(closing_);
     closing_.clear();
+    std::reverse(batch.begin(), batch.end());
     for (auto& h : batch) {
         invoke([&h] { h->onClose(); });
         h->releaseListeners();

@@ -93,6 +93,7 @@ Socket& Socket::connect(int port, const std::string& host, std::function<void()>
             return;
         }
         std::vector<std::pair<std::string, int>> addresses;
+        addresses.reserve(found.size());
         for (const auto& a : found) addresses.emplace_back(a.address, a.family);
         self->connectTo(std::move(addresses), 0, port, std::nullopt);
     });
@@ -248,8 +249,9 @@ void Socket::onPeerEnd() {
     readEnded_ = true;
     updateInterest();
     if (decoder_) {
-        std::string rest = decoder_->end();
-        if (!rest.empty()) emit("data", rest);
+        // What the decoder still holds is an incomplete character cut by the FIN.
+        // Node's StringDecoder.end() turns it into one U+FFFD, emitted just before 'end'.
+        if (!decoder_->end().empty()) emit("data", std::string("\xEF\xBF\xBD"));
     }
     emit("end");
     if (destroyed_) return;
@@ -280,21 +282,28 @@ void Socket::setEncoding(std::string_view encoding) {
 // ===========================================================================
 
 bool Socket::write(const Buffer& chunk) {
-    if (destroyed_ || ending_) {
-        auto self = std::static_pointer_cast<Socket>(shared_from_this());
-        loop().nextTick([self] {
-            self->emit("error", Error::plain("write after end", "ERR_STREAM_WRITE_AFTER_END"));
-        });
+    // Node's Writable: a write to a destroyed stream only fails its own callback
+    // (ERR_STREAM_DESTROYED), no 'error' event; a write after end() destroys the
+    // stream with ERR_STREAM_WRITE_AFTER_END ('error', then 'close(true)').
+    if (destroyed_) return false;
+    if (ending_) {
+        destroy(Error::plain("write after end", "ERR_STREAM_WRITE_AFTER_END"));
         return false;
     }
     queued_ += chunk.size();
-    // Node computes the answer before trying to send: a 64 KiB chunk is already over
-    // the 16 KiB mark, so write() says "wait for drain" even if the kernel takes it all.
-    const bool belowMark = queued_ < kHighWaterMark;
-    if (!belowMark) needDrain_ = true;
     queue_.push_back(chunk);
     if (connected_) flush();  // libuv tries the write at once (uv_try_write)
-    return belowMark;
+    // Node 20's writeOrBuffer answers *after* trying the write: a chunk the kernel took
+    // whole leaves nothing waiting, so write() returns true even for 64 KiB. A chunk
+    // still waiting counts whole, its bytes already sent included (Node's state.length
+    // drops only when the write request completes): at 16 KiB (highWaterMark) or more,
+    // write() says "stop until 'drain'".
+    const std::size_t waiting = queue_.empty() ? 0 : queued_ + queueOffset_;
+    const bool belowMark = waiting < kHighWaterMark;
+    if (!belowMark) needDrain_ = true;
+    // A write that failed at once (EPIPE...) returns false, as Node's does once the
+    // stream has errored, so a `while (socket.write(x))` loop stops.
+    return belowMark && !destroyed_;
 }
 
 void Socket::flush() {
@@ -414,15 +423,23 @@ void Socket::destroy() {
     queue_.clear();
     queued_ = 0;
     closeHandle();  // 'close' is emitted in the loop's close phase
+    // Node's Socket._destroy: the server stops counting this connection now, not when
+    // its 'close' is emitted, so a server closed meanwhile emits its own 'close' on
+    // the next tick, before this socket's 'close' (close phase).
+    if (auto server = server_.lock()) {
+        server_.reset();
+        server->connectionClosed();
+    }
 }
 
 void Socket::destroy(const Error& err) {
     if (destroyed_) return;
     hadError_ = true;
-    destroy();
     auto self = std::static_pointer_cast<Socket>(shared_from_this());
-    // 'error' on the next tick, 'close(true)' in the close phase after it: Node's order.
+    // 'error' on the next tick, queued before destroy() lets the server know (Node's
+    // order), and 'close(true)' in the close phase after it.
     loop().nextTick([self, err] { self->emit("error", err); });
+    destroy();
 }
 
 void Socket::resetAndDestroy() {
