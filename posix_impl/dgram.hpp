@@ -30,7 +30,7 @@
 ///   the kernel had to cut (`MSG_TRUNC`) is never delivered cut: it is dropped and
 ///   reported (see `setReadBufferSize`).
 /// - `close()` closes the descriptor at once (as `uv_close` does), cancels queued sends
-///   with ECANCELED and emits `close` in the loop's close phase.
+///   with ECANCELED and emits `close` on the next tick, as Node does.
 ///
 /// UDP itself promises nothing: a datagram can be lost, duplicated or reordered, a send
 /// to a port where nobody listens "succeeds", and a burst larger than the receiver's
@@ -40,8 +40,7 @@
 /// What it leaves out: `connect`/`disconnect` (connected UDP), multicast and broadcast
 /// options, TTL, `reuseAddr`/`ipv6Only`/`lookup` options, `sendto` lists of buffers,
 /// `send` of strings, `setSendBufferSize`, cluster sharing, AbortSignal. Differences
-/// from Node: `close` is emitted in the loop's close phase rather than on a nextTick; a
-/// send whose lookup finishes after `close()` gets ECANCELED (Node drops it without
+/// from Node: a send whose lookup finishes after `close()` gets ECANCELED (Node drops it without
 /// calling back); a bind port outside 0..65535 throws RangeError (Node 20 silently
 /// wraps it modulo 65536). Kept from Node: sends queued behind a bind that fails are
 /// dropped without a callback (the failure is reported once, on `error`).
@@ -176,7 +175,7 @@ public:
     /// @brief Send the whole of @p msg (Node's `send(msg, port, address, callback)`).
     void send(const Buffer& msg, int port, std::string host = {}, SendCallback cb = {});
 
-    /// @brief Close the socket; `close` is emitted in the close phase (Node's `close(cb)`).
+    /// @brief Close the socket; `close` is emitted on the next tick (Node's `close(cb)`).
     /// @param cb if given, added as a `close` listener.
     /// @throws Error ERR_SOCKET_DGRAM_NOT_RUNNING if already closed.
     void close(std::function<void()> cb = {});
