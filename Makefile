@@ -202,3 +202,4 @@ $(DIFF_BINS): $(BUILD)/tests/diff/%: $(BUILD)/obj/tests/diff/scenarios/%.o $(LIB
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
 -include mk/teach.mk
 -include mk/check.mk
+-include mk/stress.mk

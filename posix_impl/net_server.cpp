@@ -6,6 +6,7 @@
 
 #include "dns.hpp"
 #include "sockaddr.hpp"
+#include "timers.hpp"
 #include "trace.hpp"
 
 #include <fcntl.h>
@@ -24,6 +25,9 @@ constexpr int kBacklog = 511;
 // Connections accepted per wakeup at most, so that a flood of new connections cannot
 // starve the ones already open (Redis caps this too: max-new-connections-per-cycle).
 constexpr int kAcceptsPerWakeup = 128;
+// Out of descriptors with no spare to shed connections: stop watching the listening
+// socket for this long (nginx re-enables accept events on a timer, 500 ms by default).
+constexpr double kAcceptPauseMs = 100;
 
 int openSpare() { return ::open("/", O_RDONLY | O_CLOEXEC); }
 } // namespace
@@ -153,8 +157,27 @@ void Server::onReadable() {
 // report the listening socket readable forever, a busy loop. libuv's remedy: give up
 // the spare descriptor kept for this moment, accept each waiting connection and close
 // it at once (the clients see their connection end), then take the spare back.
+//
+// The spare itself can be lost: a thread-pool open(2) (fs.writeFile) may take the
+// descriptor freed between close(spare) and its re-open below. Without a spare nothing
+// can be accepted, and poll(2) would report the listening socket readable again at
+// once, forever: a busy loop. So take the spare back if the limit allows it now;
+// if not, stop watching the listening socket for a moment (nginx's remedy) and let the
+// waiting clients wait.
 void Server::shedConnections() {
-    if (spareFd_ < 0) return;
+    if (spareFd_ < 0) spareFd_ = openSpare();
+    if (spareFd_ < 0) {
+        watcher_.setEvents(0);
+        std::weak_ptr<Server> weak = std::static_pointer_cast<Server>(shared_from_this());
+        auto timer = kit::setTimeout(
+            [weak] {
+                if (auto self = weak.lock(); self && self->fd_ >= 0) self->watcher_.setEvents(POLLIN);
+            },
+            kAcceptPauseMs);
+        timer->unref();  // the listening server keeps the loop alive, not this timer
+        trace::line(fmt::format("server#{} EMFILE and no spare descriptor: accepting paused", handleId()));
+        return;
+    }
     ::close(spareFd_);
     spareFd_ = -1;
     int shed = 0;

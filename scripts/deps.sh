@@ -22,6 +22,8 @@ REQUIRED=(
 )
 # Later additions go here (e.g. "strace:strace" "chromium:chromium").
 EXTRA=(
+  # stress suite: syscall fault injection (tests/stress), prlimit/setpriv come with util-linux
+  "strace:strace"
   # slides: pandoc builds slides/*.md (make slides); headless chromium opens them in
   # tests/integration/slides.test.js; DejaVu is the font the decks ask for.
   "pandoc:pandoc"

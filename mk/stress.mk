@@ -1,0 +1,25 @@
+# mk/stress.mk -- `make stress` (project issue 7, item 1): the TCP lessons (01 server,
+# 02 client) under load and under faults, as real processes on loopback:
+# tests/stress/stress.test.js, described in tests/stress/README.md.
+# Included at the end of the Makefile (`-include mk/stress.mk`); uses its LESSON_BINS and Q.
+#
+#   make stress                       build the lessons, run the suite once (15-60 s)
+#   make stress STRESS_RUNS=10        run it 10 times in a row, stop at the first failure
+#   make stress STRESS_ONLY=EMFILE    only the cases whose name matches (a JS regex)
+#
+# The tmpfs cases (disk full, read-only server_files/) and the setpriv case need root;
+# one case needs strace with --seccomp-bpf. Without them those cases are skipped, each
+# saying why. The cases run one after another (one test file, node:test's default):
+# two of them measure the server's CPU time.
+
+STRESS_TESTS := $(sort $(wildcard tests/stress/*.test.js))
+STRESS_RUNS  ?= 1
+STRESS_ONLY  ?=
+
+.PHONY: stress
+stress: $(LESSON_BINS)
+	$(Q)for i in $$(seq 1 $(STRESS_RUNS)); do \
+	  if [ $(STRESS_RUNS) -gt 1 ]; then echo "== stress run $$i of $(STRESS_RUNS) =="; fi; \
+	  node --test --test-reporter=spec $(if $(STRESS_ONLY),--test-name-pattern='$(STRESS_ONLY)') \
+	    $(STRESS_TESTS) </dev/null || exit 1; \
+	done
