@@ -25,7 +25,7 @@ CHECK_DIR := $(BUILD)/check
 TSAN_DIR  := $(BUILD)/tsan
 FUZZ_DIR  := $(BUILD)/fuzz
 
-.PHONY: check check-build check-asan check-tsan check-valgrind check-fuzz check-lint \
+.PHONY: check-deps check check-build check-asan check-tsan check-valgrind check-fuzz check-lint \
         check-tidy check-cppcheck check-analyzer fuzz
 
 # ---------------------------------------------------------------- ASan+UBSan lessons
@@ -262,16 +262,20 @@ define run_cppcheck
 endef
 
 # ---------------------------------------------------------------- tools
-# Checked when the makefile is read, so a missing tool stops `make check` before any
-# build instead of after minutes of it. (scripts/deps.sh does not install these.)
+# `make check` and `make fuzz` first install what they need (scripts/deps.sh check:
+# clang, libclang-rt-14-dev, clang-tidy, cppcheck, valgrind), as root or through sudo,
+# or stop with the apt-get line to run. Everything they compile waits for that.
 CHECK_TOOLS := $(TSAN_CXX) $(FUZZ_CXX) $(CLANG_TIDY) $(CPPCHECK) valgrind node
-ifneq ($(filter check check-build,$(MAKECMDGOALS)),)
-  check_missing := $(strip $(foreach t,$(CHECK_TOOLS),$(if $(shell command -v $(t) 2>/dev/null),,$(t))) \
-    $(if $(wildcard $(shell $(FUZZ_CXX) -print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-$(shell uname -m).a),,libFuzzer))
-  ifneq ($(check_missing),)
-    $(error make check needs: $(check_missing). On Debian 12: apt-get install clang libclang-rt-14-dev clang-tidy cppcheck valgrind (node: make deps))
-  endif
+ifneq ($(filter check check-build fuzz,$(MAKECMDGOALS)),)
+$(TSAN_LIB_OBJS) $(TSAN_TEST_OBJS) $(FUZZ_LIB_OBJS) $(FUZZ_BINS) $(TIDY_STAMPS) \
+  $(OBJS) $(ASAN_OBJS) $(ASAN_LESSON_OBJS): | check-deps
 endif
+
+check-deps:
+	$(Q)bash scripts/deps.sh check
+	$(Q)missing=""; for t in $(CHECK_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	  [ -e "$$($(FUZZ_CXX) -print-runtime-dir)/libclang_rt.fuzzer-$$(uname -m).a" ] || missing="$$missing libFuzzer"; \
+	  if [ -n "$$missing" ]; then echo "check: still missing:$$missing" >&2; exit 1; fi
 
 # ---------------------------------------------------------------- targets
 CHECK_ASAN_DEPS := $(ASAN_UNIT_TESTS) $(ASAN_LESSON_BINS)

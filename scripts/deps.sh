@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # deps.sh -- check what the kit needs; install what is missing with apt-get.
 #
+# Usage: scripts/deps.sh [check] [bench]
+#   no argument  what make test / make demo need (REQUIRED + EXTRA)
+#   check        also the tools of make check / make fuzz (CHECK)
+#   bench        also the peers of make bench (BENCH)
+#
 # Each requirement is "CHECK:PACKAGE":
 #   CHECK is a command name (looked up with `command -v`) or an absolute path
 #   (a file that must exist); a bare "NAME" means command NAME from package NAME.
@@ -30,7 +35,28 @@ EXTRA=(
   "chromium:chromium"
   "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core"
 )
-# Optional, never installed: clang++.
+# make check and make fuzz: clang 14 for ThreadSanitizer and libFuzzer (whose runtime
+# is in libclang-rt-14-dev), the two linters, valgrind's memcheck.
+CHECK=(
+  "clang++:clang"
+  "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
+  "clang-tidy:clang-tidy"
+  "cppcheck:cppcheck"
+  "valgrind:valgrind"
+)
+# make bench: iperf3 measures the loopback ceiling, gnuplot draws the plots.
+BENCH=(
+  "iperf3:iperf3"
+  "gnuplot:gnuplot-nox"
+)
+profiles=()
+for arg in "$@"; do
+  case $arg in
+    check) profiles+=("${CHECK[@]}") ;;
+    bench) profiles+=("${BENCH[@]}") ;;
+    *) echo "deps: unknown profile '$arg' (expected: check, bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 
@@ -79,6 +105,7 @@ check_all() {
   node_problem=""
   check_list "${REQUIRED[@]}"
   check_list "${EXTRA[@]+"${EXTRA[@]}"}"
+  check_list "${profiles[@]+"${profiles[@]}"}"
   # shellcheck disable=SC2086
   check_list ${KIT_EXTRA_DEPS-}
   check_node
