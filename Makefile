@@ -203,3 +203,4 @@ $(DIFF_BINS): $(BUILD)/tests/diff/%: $(BUILD)/obj/tests/diff/scenarios/%.o $(LIB
 -include mk/teach.mk
 -include mk/check.mk
 -include mk/stress.mk
+-include mk/bench.mk
