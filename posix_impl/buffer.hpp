@@ -1,25 +1,39 @@
 /// @file buffer.hpp
-/// @brief `Buffer`: bytes that a socket or file delivers, and `Buffer::concat`.
+/// @brief `Buffer`: bytes that a socket or file delivers, `Buffer::concat`, and the
+/// `ReadArena` that a socket's reads land in.
 ///
 /// Mirrors the part of Node's `Buffer` the lessons use: a byte array with a length,
-/// `Buffer.concat(list)`, `Buffer.from(string)`, `toString()` (UTF-8), and the
-/// `<Buffer 6f 6b>` form `console.log` prints. Like a JavaScript Buffer, a copy shares
-/// the bytes (a reference-counted pointer): they are never modified after creation.
+/// `Buffer.concat(list)`, `Buffer.from(string)`, `buf.subarray()`, `toString()`
+/// (UTF-8), and the `<Buffer 6f 6b>` form `console.log` prints. Like a JavaScript
+/// Buffer, a copy shares the bytes (a reference-counted owner), and a Buffer may be a
+/// view of part of a larger block of memory, as Node's small Buffers are views of its
+/// 8 KiB pool. The bytes are never modified after creation.
 ///
-/// `concat` takes the list by rvalue and frees each chunk as soon as it is copied, so
-/// peak memory stays near one copy of the data (Node's `Buffer.concat` holds the list
-/// and the result together: about twice the data).
+/// **Where a socket's bytes go.** libuv asks its user for memory before each read(2)
+/// (the `alloc_cb` of `uv_read_start`); Node answers with a fresh 64 KiB ArrayBuffer.
+/// Here a socket answers with the next free stretch of its `ReadArena`: one large,
+/// contiguous reservation of address space, filled in order. Each `data` chunk is a
+/// view of the stretch one read filled, so no byte is copied after the kernel's copy
+/// into it. Two consequences the lessons measure (docs/performance.md):
+///  - `concat` of chunks that lie end to end in one arena is free: the result is one
+///    view spanning them. Lesson 01's 256 MiB upload is joined without copying a byte
+///    and without a second 256 MiB of memory (Node's `Buffer.concat` holds the list
+///    and the result together: about twice the file).
+///  - memory that no chunk uses any more goes back to the kernel (madvise(2),
+///    `MADV_DONTNEED`), and an arena whose chunks are all gone starts again from its
+///    start, so a program that handles each chunk and drops it stays in constant memory.
 ///
-/// What it leaves out: encodings other than UTF-8 and latin1 bytes, slices sharing
-/// memory, writing into a Buffer, the typed-array API, `readUInt32LE` and friends.
+/// Any other `concat` copies, and frees each chunk as soon as it is copied, so peak
+/// memory stays near one copy of the data.
+///
+/// What it leaves out: encodings other than UTF-8 and latin1 bytes, writing into a
+/// Buffer, the typed-array API, `readUInt32LE` and friends.
 #pragma once
 
 #include <fmt/format.h>
-#include <malloc.h>
-#include <sys/mman.h>
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -30,17 +44,23 @@
 
 namespace kit {
 
+class ReadArena;
+namespace detail {
+struct ArenaChunk;
+}
+
 /// @brief A byte array (Node's `Buffer`): copies share the same bytes, as JavaScript
 /// references to one Buffer do, so passing a 64 KiB chunk around costs no copy.
 class Buffer {
 public:
     Buffer() = default;
     /// @brief Take ownership of @p bytes.
-    explicit Buffer(std::vector<std::uint8_t> bytes)
-        : bytes_(std::make_shared<std::vector<std::uint8_t>>(std::move(bytes))) {}
+    explicit Buffer(std::vector<std::uint8_t> bytes);
     /// @brief Copy @p bytes.
-    explicit Buffer(std::span<const std::uint8_t> bytes)
-        : bytes_(std::make_shared<std::vector<std::uint8_t>>(bytes.begin(), bytes.end())) {}
+    explicit Buffer(std::span<const std::uint8_t> bytes) : Buffer(std::vector<std::uint8_t>(bytes.begin(), bytes.end())) {}
+    /// @brief Take ownership of the first @p size bytes of @p bytes (memory that a
+    /// read(2) filled, never zeroed first: Node's `Buffer.allocUnsafe`).
+    Buffer(std::unique_ptr<std::uint8_t[]> bytes, std::size_t size);
     /// @brief `Buffer.from(string)`: the string's bytes (UTF-8 as written in the source).
     static Buffer from(std::string_view text) {
         return Buffer(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
@@ -49,70 +69,83 @@ public:
     static Buffer alloc(std::size_t n) { return Buffer(std::vector<std::uint8_t>(n)); }
 
     /// @brief `Buffer.concat(list)`: one Buffer holding every chunk in order.
-    /// The chunks are released as they are copied (see the file comment).
-    static Buffer concat(std::vector<Buffer>&& list) {
-        std::size_t total = 0;
-        for (const auto& b : list) total += b.size();
-        std::vector<std::uint8_t> out;
-        out.reserve(total);  // address space only: pages are touched as bytes arrive
-        adviseHugePages(out.data(), total);
-        std::size_t sinceTrim = 0;
-        for (auto& b : list) {
-            const auto bytes = b.bytes();
-            out.insert(out.end(), bytes.begin(), bytes.end());
-            sinceTrim += bytes.size();
-            b.bytes_.reset();  // release this chunk now (freed if no one else shares it)
-            // Freed 64 KiB chunks stay in malloc's heap, still counted in the
-            // process's memory; malloc_trim(3) hands their pages back to the kernel.
-            if (sinceTrim >= kTrimEvery) {
-                malloc_trim(0);
-                sinceTrim = 0;
-            }
-        }
-        list.clear();
-        return Buffer(std::move(out));
-    }
+    /// Chunks that lie end to end in one ReadArena are joined without a copy; otherwise
+    /// the chunks are copied and released one by one (see the file comment).
+    static Buffer concat(std::vector<Buffer>&& list);
 
-    /// @brief `concat` returns freed memory to the kernel after this many bytes.
-    static constexpr std::size_t kTrimEvery = 8 * 1024 * 1024;
+    /// @brief `buf.subarray(start, end)`: a view of bytes [start, end) sharing this
+    /// Buffer's memory. Out-of-range bounds are clamped, as in Node.
+    Buffer subarray(std::size_t start, std::size_t end = SIZE_MAX) const {
+        end = std::min(end, size_);
+        start = std::min(start, end);
+        Buffer view = *this;
+        view.data_ = data_ + start;
+        view.size_ = end - start;
+        return view;
+    }
 
     /// @brief `buf.length`.
-    std::size_t size() const { return bytes_ ? bytes_->size() : 0; }
+    std::size_t size() const { return size_; }
     /// @brief `buf.length` under Node's name.
-    std::size_t length() const { return size(); }
+    std::size_t length() const { return size_; }
     /// @brief Whether it holds no bytes.
-    bool empty() const { return size() == 0; }
+    bool empty() const { return size_ == 0; }
     /// @brief The bytes, read-only.
-    std::span<const std::uint8_t> bytes() const {
-        return bytes_ ? std::span<const std::uint8_t>(*bytes_) : std::span<const std::uint8_t>();
-    }
+    std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
     /// @brief Pointer to the first byte.
-    const std::uint8_t* data() const { return bytes_ ? bytes_->data() : nullptr; }
+    const std::uint8_t* data() const { return data_; }
     /// @brief `buf.toString()`: the bytes as text.
-    std::string toString() const { return {bytes().begin(), bytes().end()}; }
+    std::string toString() const { return {reinterpret_cast<const char*>(data_), size_}; }
     /// @brief Byte @p i.
-    std::uint8_t operator[](std::size_t i) const { return (*bytes_)[i]; }
+    std::uint8_t operator[](std::size_t i) const { return data_[i]; }
     /// @brief Byte-wise equality (`buf.equals(other)`).
     bool operator==(const Buffer& other) const {
-        const auto a = bytes(), b = other.bytes();
-        return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+        return size_ == other.size_ && std::equal(data_, data_ + size_, other.data_);
     }
 
 private:
-    // Ask for 2 MiB pages (madvise(2), MADV_HUGEPAGE) on a large buffer about to be
-    // filled: one page fault per 2 MiB instead of one per 4 KiB. Only advice: where
-    // transparent huge pages are off, nothing changes.
-    static void adviseHugePages(const void* start, std::size_t length) {
-        constexpr std::uintptr_t kHuge = 2 * 1024 * 1024;
-        if (length < 2 * kHuge) return;
-        const auto begin = (reinterpret_cast<std::uintptr_t>(start) + kHuge - 1) & ~(kHuge - 1);
-        const auto end = (reinterpret_cast<std::uintptr_t>(start) + length) & ~(kHuge - 1);
-        // The address must be rounded to a page boundary, which needs integer arithmetic.
-        // NOLINTNEXTLINE(performance-no-int-to-ptr): the cast back is the point here.
-        if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-    }
+    friend class ReadArena;
+    Buffer(std::shared_ptr<const void> owner, const std::uint8_t* data, std::size_t size, const void* arena)
+        : owner_(std::move(owner)), data_(data), size_(size), arena_(arena) {}
 
-    std::shared_ptr<std::vector<std::uint8_t>> bytes_;  // null for an empty Buffer
+    std::shared_ptr<const void> owner_;  // keeps the bytes alive; null for an empty Buffer
+    const std::uint8_t* data_ = nullptr;
+    std::size_t size_ = 0;
+    // The arena region the bytes lie in, or null: then owner_ is a detail::ArenaChunk.
+    const void* arena_ = nullptr;
+};
+
+/// @brief Where a socket's reads land (libuv's `alloc_cb`): a large reservation of
+/// address space, filled in order, handed out as Buffers that are views of it.
+///
+/// Use: `auto room = arena.room(64 * 1024); n = read(fd, room.data(), room.size());
+/// Buffer chunk = arena.commit(n);`. Only the thread that owns the arena (the loop's)
+/// calls room() and commit(); the Buffers may die on any thread (the thread pool's).
+class ReadArena {
+public:
+    ReadArena();
+    ~ReadArena();
+    ReadArena(const ReadArena&) = delete;
+    ReadArena& operator=(const ReadArena&) = delete;
+    ReadArena(ReadArena&&) noexcept;
+    ReadArena& operator=(ReadArena&&) noexcept;
+
+    /// @brief Writable memory for the next read: at most @p max bytes, at least one
+    /// page. Empty only if no memory can be had (mmap(2) failed: errno says why).
+    std::span<std::uint8_t> room(std::size_t max);
+    /// @brief The first @p n bytes of the last room(), now filled, as a Buffer.
+    Buffer commit(std::size_t n);
+
+    /// @brief Address space reserved per region (memory is used only where written).
+    static constexpr std::size_t kReserve = std::size_t{1} << 30;  // 1 GiB
+
+    /// @brief Bytes of the current region the kernel has given memory for (a test probe).
+    std::size_t residentBytes() const;
+
+    struct Region;  ///< One reservation; defined in buffer.cpp.
+
+private:
+    std::shared_ptr<Region> region_;
 };
 
 /// @brief How console::log prints a Buffer: `<Buffer 6f 6b>` (at most 50 bytes shown).

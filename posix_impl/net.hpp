@@ -151,7 +151,7 @@ private:
     void maybeShutdown();
     void updateInterest();
     void touchTimer();
-    void emitData(std::span<const std::uint8_t> bytes);
+    void emitData(const Buffer& chunk);
     void onClose() override;
     void releaseListeners() override;
     void closeFd();
@@ -173,7 +173,7 @@ private:
     bool hadError_ = false;
     bool needDrain_ = false;
     std::optional<StringDecoder> decoder_;  // set by setEncoding("utf8")
-    std::vector<std::uint8_t> readBuf_;     // one 64 KiB read buffer, reused
+    ReadArena arena_;                       // where reads land (see buffer.hpp)
     std::uint64_t bytesRead_ = 0, bytesWritten_ = 0;
     std::shared_ptr<Timeout> connectTimer_;  // one address attempt (autoSelectFamily)
     std::vector<std::pair<std::string, int>> pendingAddresses_;  // addresses being tried

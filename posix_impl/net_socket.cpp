@@ -207,17 +207,23 @@ void Socket::onIo(short revents) {
 // ===========================================================================
 
 void Socket::readSome() {
-    if (readBuf_.size() != kReadSize) readBuf_.resize(kReadSize);
     // At most 32 reads per wakeup (libuv's count in uv__read): one fast peer must not
     // starve the other descriptors of this poll pass.
     for (int count = 0; count < 32; ++count) {
         if (paused_ || destroyed_ || readEnded_) return;
-        const ssize_t n = ::read(fd_, readBuf_.data(), readBuf_.size());  // read(2)
+        // libuv asks for memory before each read (alloc_cb); ours comes from the
+        // socket's ReadArena, so the chunk the kernel fills is the chunk 'data' delivers.
+        const auto room = arena_.room(kReadSize);
+        if (room.empty()) {
+            destroy(Error::errnoException(errno, "read"));  // ENOMEM: no memory to read into
+            return;
+        }
+        const ssize_t n = ::read(fd_, room.data(), room.size());  // read(2)
         if (n > 0) {
             bytesRead_ += static_cast<std::uint64_t>(n);
             touchTimer();
-            emitData(std::span<const std::uint8_t>(readBuf_.data(), static_cast<std::size_t>(n)));
-            if (static_cast<std::size_t>(n) < readBuf_.size()) return;  // drained for now
+            emitData(arena_.commit(static_cast<std::size_t>(n)));
+            if (static_cast<std::size_t>(n) < room.size()) return;  // drained for now
             continue;
         }
         if (n == 0) {  // the peer sent FIN: no more data will come
@@ -231,16 +237,15 @@ void Socket::readSome() {
     }
 }
 
-void Socket::emitData(std::span<const std::uint8_t> bytes) {
+void Socket::emitData(const Buffer& chunk) {
     if (decoder_) {
         // setEncoding('utf8'): hold back a character cut in two by the network.
-        std::string text = decoder_->write(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+        std::string text = decoder_->write(std::string_view(reinterpret_cast<const char*>(chunk.data()), chunk.size()));
         if (text.empty()) return;
         if (listenerCountOf<Buffer>("data") > 0) emit("data", Buffer::from(text));
         if (!destroyed_) emit("data", text);
         return;
     }
-    const Buffer chunk(bytes);  // the one copy: out of the reusable read buffer
     emit("data", chunk);
     if (!destroyed_ && listenerCountOf<std::string>("data") > 0) emit("data", chunk.toString());
 }

@@ -1,0 +1,184 @@
+// buffer_test.cpp: kit::Buffer, Buffer::concat and the ReadArena that sockets read into.
+//
+// The arena is filled here as a socket fills it (room(), then read(2) from a pipe,
+// then commit()), so these specs check the allocator alone; tests/unit/net_test.cpp
+// and the integration suites check it under real sockets.
+#include "test_support.hpp"
+
+#include "buffer.hpp"
+
+#include <unistd.h>
+
+#include <cstring>
+#include <deque>
+#include <numeric>
+#include <thread>
+#include <vector>
+
+using kit::Buffer;
+using kit::ReadArena;
+
+namespace {
+
+/// Fill the next room of @p arena with @p n bytes of @p value, through a real pipe
+/// and read(2), and commit them, as Socket::readSome does.
+Buffer readInto(ReadArena& arena, std::size_t n, std::uint8_t value) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    std::vector<std::uint8_t> bytes(n, value);
+    std::size_t got = 0;
+    auto room = arena.room(n);
+    REQUIRE(room.size() >= n);
+    while (got < n) {  // a pipe holds 64 KiB: write and read in turns
+        const std::size_t step = std::min<std::size_t>(n - got, 32 * 1024);
+        REQUIRE(::write(fds[1], bytes.data() + got, step) == static_cast<ssize_t>(step));
+        REQUIRE(::read(fds[0], room.data() + got, step) == static_cast<ssize_t>(step));
+        got += step;
+    }
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return arena.commit(n);
+}
+
+std::vector<std::uint8_t> pattern(std::size_t n) {
+    std::vector<std::uint8_t> v(n);
+    std::iota(v.begin(), v.end(), std::uint8_t{0});
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("a copy of a Buffer shares its bytes", "[buffer]") {
+    const Buffer a(pattern(1000));
+    const Buffer b = a;  // NOLINT(performance-unnecessary-copy-initialization): the point
+    REQUIRE(b.data() == a.data());
+    REQUIRE(b == a);
+}
+
+TEST_CASE("subarray is a view of the same memory, bounds clamped as in Node", "[buffer]") {
+    const Buffer a(pattern(10));
+    const Buffer mid = a.subarray(2, 5);
+    REQUIRE(mid.size() == 3);
+    REQUIRE(mid.data() == a.data() + 2);
+    REQUIRE(mid[0] == 2);
+    REQUIRE(a.subarray(8, 100).size() == 2);
+    REQUIRE(a.subarray(7, 3).empty());
+}
+
+TEST_CASE("concat of separate Buffers copies them in order", "[buffer]") {
+    std::vector<Buffer> list{Buffer::from("ab"), Buffer(), Buffer::from("cde")};
+    const Buffer joined = Buffer::concat(std::move(list));
+    REQUIRE(joined.toString() == "abcde");
+    REQUIRE(list.empty());
+}
+
+TEST_CASE("concat of an empty list is an empty Buffer", "[buffer]") {
+    REQUIRE(Buffer::concat({}).empty());
+}
+
+TEST_CASE("chunks read one after another lie end to end in the arena", "[buffer]") {
+    ReadArena arena;
+    const Buffer a = readInto(arena, 1000, 1);
+    const Buffer b = readInto(arena, 64 * 1024, 2);
+    REQUIRE(b.data() == a.data() + a.size());
+}
+
+TEST_CASE("concat of adjacent arena chunks joins them without copying", "[buffer]") {
+    ReadArena arena;
+    std::vector<Buffer> chunks;
+    for (int i = 0; i < 20; ++i) chunks.push_back(readInto(arena, 64 * 1024 - 7 * i, static_cast<std::uint8_t>(i)));
+    const std::uint8_t* first = chunks.front().data();
+    std::size_t total = 0;
+    for (const auto& c : chunks) total += c.size();
+
+    const Buffer joined = Buffer::concat(std::move(chunks));
+    REQUIRE(joined.data() == first);  // the same memory: no copy was made
+    REQUIRE(joined.size() == total);
+    std::size_t at = 0;
+    for (int i = 0; i < 20; ++i) {
+        const std::size_t n = 64 * 1024 - 7 * static_cast<std::size_t>(i);
+        REQUIRE(joined[at] == i);
+        REQUIRE(joined[at + n - 1] == i);
+        at += n;
+    }
+}
+
+TEST_CASE("concat of arena chunks out of order copies them in list order", "[buffer]") {
+    ReadArena arena;
+    const Buffer a = readInto(arena, 100, 'a');
+    const Buffer b = readInto(arena, 100, 'b');
+    const Buffer joined = Buffer::concat({b, a});
+    REQUIRE(joined.data() != b.data());
+    REQUIRE(joined[0] == 'b');
+    REQUIRE(joined[199] == 'a');
+}
+
+TEST_CASE("concat of arena chunks and other Buffers copies all of them", "[buffer]") {
+    ReadArena arena;
+    const Buffer a = readInto(arena, 3, 'x');
+    const Buffer joined = Buffer::concat({a, Buffer::from("yz")});
+    REQUIRE(joined.toString() == "xxxyz");
+}
+
+TEST_CASE("the joined Buffer outlives the arena and its chunks", "[buffer]") {
+    Buffer joined;
+    {
+        ReadArena arena;
+        std::vector<Buffer> chunks;
+        for (int i = 0; i < 4; ++i) chunks.push_back(readInto(arena, 4096, static_cast<std::uint8_t>(10 + i)));
+        joined = Buffer::concat(std::move(chunks));
+    }
+    REQUIRE(joined.size() == 4 * 4096);
+    REQUIRE(joined[0] == 10);
+    REQUIRE(joined[4 * 4096 - 1] == 13);
+}
+
+TEST_CASE("an arena whose chunks were all dropped reads into its start again", "[buffer]") {
+    ReadArena arena;
+    const std::uint8_t* start = nullptr;
+    {
+        const Buffer a = readInto(arena, 64 * 1024, 1);
+        start = a.data();
+    }
+    const Buffer b = readInto(arena, 64 * 1024, 2);
+    REQUIRE(b.data() == start);
+}
+
+TEST_CASE("a consumer that drops each chunk keeps the arena's memory constant", "[buffer]") {
+    ReadArena arena;
+    for (int i = 0; i < 1024; ++i) readInto(arena, 64 * 1024, static_cast<std::uint8_t>(i));  // 64 MiB
+    REQUIRE(arena.residentBytes() <= 1024 * 1024);
+}
+
+TEST_CASE("a consumer that holds a few chunks at a time gives the rest back", "[buffer]") {
+    // A pipe to a slow writer: a queue of recent chunks, the oldest dropped first.
+    ReadArena arena;
+    std::deque<Buffer> queue;
+    for (int i = 0; i < 1024; ++i) {  // 64 MiB pass through
+        queue.push_back(readInto(arena, 64 * 1024, static_cast<std::uint8_t>(i)));
+        if (queue.size() > 8) queue.pop_front();
+    }
+    REQUIRE(arena.residentBytes() <= 8 * 1024 * 1024);
+}
+
+TEST_CASE("a consumer that keeps every chunk keeps their memory", "[buffer]") {
+    ReadArena arena;
+    std::vector<Buffer> kept;
+    for (int i = 0; i < 64; ++i) kept.push_back(readInto(arena, 64 * 1024, static_cast<std::uint8_t>(i)));
+    REQUIRE(arena.residentBytes() >= 4 * 1024 * 1024);
+    REQUIRE(kept[63][0] == 63);
+}
+
+TEST_CASE("arena chunks may die on another thread while the owner reads", "[buffer][threadpool]") {
+    // The pool's threads drop Buffers (a finished writeFile); the loop thread keeps
+    // reading into the same region. ThreadSanitizer runs this case (make check).
+    ReadArena arena;
+    for (int round = 0; round < 50; ++round) {
+        std::vector<Buffer> batch;
+        for (int i = 0; i < 8; ++i) batch.push_back(readInto(arena, 8192, static_cast<std::uint8_t>(i)));
+        std::thread dropper([mine = std::move(batch)]() mutable { mine.clear(); });
+        const Buffer mine = readInto(arena, 8192, 99);
+        dropper.join();
+        REQUIRE(mine[8191] == 99);
+    }
+}
