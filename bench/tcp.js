@@ -1,143 +1,151 @@
 'use strict';
 // bench/tcp.js: a file upload through lessons 01+02 (C++) against the same upload
-// through our Node twins (server.js + client.js), side by side in one run.
+// through our Node programs (server.js + client.js), side by side in one run, with
+// iperf3 moving the same number of bytes over loopback as the ceiling.
 //
-// For each size and round: start the server in a fresh directory on tmpfs, run the
-// client, stop the clock when the server prints that the file is saved, read the
-// server's peak RSS (VmHWM in /proc/PID/status), check the file byte for byte, stop
-// the server. Prints medians and the ratios Node/C++ (time) and RSS/file size.
+// For each size, one client file on tmpfs; then, round after round, in an order that
+// rotates each round (C++, Node, iperf3; then Node, iperf3, C++; ...):
+//   C++ / Node  start the server in the size's directory on a free port, wait for
+//               'escutando porta', start the client; the clock runs from spawning
+//               the client to the server printing 'arquivo salvo com sucesso!' (so it
+//               holds the client's start-up, the transfer, Buffer.concat and the write
+//               of the whole file to tmpfs); read the server's peak RSS (VmHWM) and CPU
+//               time (and the time from the server's 'conectado!' line to the save,
+//               which leaves out the client's start-up); check the saved file (size, and its first, middle and last
+//               64 KiB against the client file); kill and reap the server.
+//   iperf3      `iperf3 -n SIZE` on loopback, memory to memory (see lib.js iperf3Tcp).
+// Medians over the rounds are printed, and with --out all rounds are written as JSON.
 //
-// Usage: node bench/tcp.js [--sizes 1,16,256] [--rounds 3]   (sizes in MiB)
-const { spawn } = require('child_process');
-const fs = require('fs');
-const net = require('net');
-const os = require('os');
-const path = require('path');
-const crypto = require('crypto');
+// Usage: node bench/tcp.js [--sizes 1,16,256,1024] [--rounds 3] [--big-rounds N]
+//                          [--out build/bench/tcp.json]   (with --out: no table, see report.js)
+//   sizes in MiB; --big-rounds: rounds for sizes of 1024 MiB and more (default --rounds)
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const L = require('./lib');
 
-const ROOT = path.resolve(__dirname, '..');
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : def;
-};
-const SIZES = opt('--sizes', '256').split(',').map(Number);
-const ROUNDS = Number(opt('--rounds', '3'));
-const TMP = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+const opt = L.options();
+const SIZES = L.numList(opt.sizes || '1,16,256,1024');
+const ROUNDS = Number(opt.rounds || 3);
+const BIG_ROUNDS = Number(opt['big-rounds'] || ROUNDS);
+const MiB = 1024 * 1024;
+const SAMPLE = 64 * 1024;
 
-const IMPLS = {
-  'C++ (lessons 01+02)': {
-    server: [path.join(ROOT, 'build/lessons/01_tcp_server')],
-    client: [path.join(ROOT, 'build/lessons/02_tcp_client')],
-  },
-  'Node (server.js+client.js)': {
-    server: [process.execPath, path.join(ROOT, 'lessons/01_tcp_server/server.js')],
-    client: [process.execPath, path.join(ROOT, 'lessons/02_tcp_client/client.js')],
-  },
-};
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function waitFor(child, text, stream = 'stdout', timeoutMs = 120000) {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`timeout waiting for '${text}'`)), timeoutMs);
-    const onData = (d) => {
-      seen += d.toString();
-      if (seen.includes(text)) {
-        clearTimeout(timer);
-        child[stream].off('data', onData);
-        resolve();
-      }
-    };
-    child[stream].on('data', onData);
-    child.on('exit', (code) => reject(new Error(`exited (${code}) before '${text}'`)));
-  });
-}
-
-function peakRssKiB(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)[1]);
-}
-
-async function runOnce(impl, dir, sizeBytes) {
-  const port = await freePort();
-  const server = spawn(impl.server[0], [...impl.server.slice(1), '--port', String(port), '--host', '127.0.0.1'],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+function samplesMatch(a, b, size) {
+  const fa = fs.openSync(a, 'r');
+  const fb = fs.openSync(b, 'r');
   try {
-    await waitFor(server, 'escutando porta');
-    const t0 = process.hrtime.bigint();
-    const saved = waitFor(server, 'arquivo salvo com sucesso!');
-    const client = spawn(impl.client[0], [...impl.client.slice(1), '--port', String(port), '--host', '127.0.0.1'],
-      { cwd: dir, stdio: 'ignore' });
-    const clientExit = new Promise((resolve) => client.on('exit', resolve));
-    await saved;
-    const t1 = process.hrtime.bigint();
-    await clientExit;
-    const rss = peakRssKiB(server.pid);
-    const files = fs.readdirSync(path.join(dir, 'server_files'));
-    if (files.length !== 1) throw new Error(`expected one saved file, found ${files.length}`);
-    const savedPath = path.join(dir, 'server_files', files[0]);
-    if (fs.statSync(savedPath).size !== sizeBytes) throw new Error('saved file has the wrong size');
-    fs.unlinkSync(savedPath);
-    return { seconds: Number(t1 - t0) / 1e9, rssMiB: rss / 1024 };
+    for (const off of [0, Math.floor(size / 2), Math.max(0, size - SAMPLE)]) {
+      const ba = Buffer.alloc(SAMPLE);
+      const bb = Buffer.alloc(SAMPLE);
+      const na = fs.readSync(fa, ba, 0, SAMPLE, off);
+      const nb = fs.readSync(fb, bb, 0, SAMPLE, off);
+      if (na !== nb || !ba.subarray(0, na).equals(bb.subarray(0, nb))) return false;
+    }
+    return true;
   } finally {
-    server.kill('SIGKILL');
-    await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.on('exit', resolve)));
+    fs.closeSync(fa);
+    fs.closeSync(fb);
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+async function runLesson(kind, dir, sizeBytes) {
+  const port = await L.freePort();
+  const flags = ['--port', String(port), '--host', '127.0.0.1'];
+  const server = new L.ServerProcess([...L.PROGRAMS.tcpServer[kind], ...flags], dir);
+  let client;
+  try {
+    await server.waitPrefix('escutando porta');
+    const t0 = performance.now();
+    const connected = server.waitCount('conectado!', 1, 60000);
+    const saved = server.waitCount('arquivo salvo com sucesso!', 1, 300000);
+    const argv = [...L.PROGRAMS.tcpClient[kind], ...flags];
+    client = spawn(argv[0], argv.slice(1), { cwd: dir, stdio: 'ignore' });
+    const clientExit = new Promise((resolve) => client.on('close', resolve));
+    const tc = await connected;
+    const t1 = await saved;
+    await clientExit;
+    const rssMiB = L.peakRssMiB(server.pid);
+    const cpu = L.cpuSeconds(server.pid);
+    if (server.count('erro ao salvar arquivo') > 0) throw new Error(`${kind} server: erro ao salvar arquivo`);
+    const files = fs.readdirSync(path.join(dir, 'server_files'));
+    if (files.length !== 1) throw new Error(`${kind}: expected one saved file, found ${files.length}`);
+    const savedPath = path.join(dir, 'server_files', files[0]);
+    const size = fs.statSync(savedPath).size;
+    const ok = size === sizeBytes && samplesMatch(savedPath, path.join(dir, 'client_files/client.txt'), size);
+    fs.unlinkSync(savedPath);
+    if (!ok) throw new Error(`${kind}: the saved file differs from the client's (${size} of ${sizeBytes} bytes)`);
+    return { seconds: (t1 - t0) / 1000, afterConnectSeconds: (t1 - tc) / 1000, rssMiB, cpuSeconds: cpu };
+  } finally {
+    if (client && client.exitCode === null && client.signalCode === null) client.kill('SIGKILL');
+    await server.stop();
+  }
+}
 
-async function main() {
-  console.log(`TCP upload benchmark: ${ROUNDS} rounds per size, files on ${TMP}, ${os.cpus().length} cores, node ${process.version}`);
-  const rows = [];
+function makeClientFile(dir, mib) {
+  fs.mkdirSync(path.join(dir, 'server_files'));
+  fs.mkdirSync(path.join(dir, 'client_files'));
+  const fd = fs.openSync(path.join(dir, 'client_files/client.txt'), 'w');
+  try {
+    const block = crypto.randomBytes(MiB);
+    for (let i = 0; i < mib; i++) fs.writeSync(fd, block);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+
+L.main(async () => {
+  L.requireBuilt();
+  console.log(`TCP upload: sizes ${SIZES.join(', ')} MiB, ${ROUNDS} round(s)` +
+    `${BIG_ROUNDS !== ROUNDS ? ` (${BIG_ROUNDS} from 1024 MiB up)` : ''}, files on ${L.TMP}`);
+  const results = [];
   for (const mib of SIZES) {
-    const sizeBytes = mib * 1024 * 1024;
-    const dir = fs.mkdtempSync(path.join(TMP, 'kit-bench-'));
+    const sizeBytes = Math.round(mib * MiB);
+    const rounds = mib >= 1024 ? BIG_ROUNDS : ROUNDS;
+    const dir = fs.mkdtempSync(path.join(L.TMP, 'kit-bench-tcp-'));
+    const runs = { cpp: [], node: [], iperf3: [] };
     try {
-      fs.mkdirSync(path.join(dir, 'server_files'));
-      fs.mkdirSync(path.join(dir, 'client_files'));
-      const fd = fs.openSync(path.join(dir, 'client_files/client.txt'), 'w');
-      const block = crypto.randomBytes(1024 * 1024);
-      for (let i = 0; i < mib; i++) fs.writeSync(fd, block);
-      fs.closeSync(fd);
-      const results = {};
-      for (let r = 0; r < ROUNDS; r++) {
-        for (const [name, impl] of Object.entries(IMPLS)) {  // alternate: same conditions
-          (results[name] ??= []).push(await runOnce(impl, dir, sizeBytes));
+      makeClientFile(dir, mib);
+      for (let r = 0; r < rounds; r++) {
+        const order = ['cpp', 'node', 'iperf3'];
+        for (let k = 0; k < r % 3; k++) order.push(order.shift());
+        for (const kind of order) {
+          runs[kind].push(kind === 'iperf3' ? await L.iperf3Tcp(sizeBytes) : await runLesson(kind, dir, sizeBytes));
         }
+        console.log(`  ${String(mib).padStart(5)} MiB round ${r + 1}/${rounds}: ` +
+          `C++ ${fmt(runs.cpp[r].seconds)} s, Node ${fmt(runs.node[r].seconds)} s, ` +
+          `iperf3 ${fmt(runs.iperf3[r].seconds, 4)} s`);
       }
-      const row = { mib };
-      for (const [name, list] of Object.entries(results)) {
-        row[name] = { seconds: median(list.map((x) => x.seconds)), rssMiB: median(list.map((x) => x.rssMiB)) };
-      }
-      rows.push(row);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+    const med = {};
+    for (const kind of ['cpp', 'node']) {
+      med[kind] = {
+        seconds: L.median(runs[kind].map((x) => x.seconds)),
+        afterConnectSeconds: L.median(runs[kind].map((x) => x.afterConnectSeconds)),
+        rssMiB: L.median(runs[kind].map((x) => x.rssMiB)),
+        cpuSeconds: L.median(runs[kind].map((x) => x.cpuSeconds)),
+      };
+    }
+    med.iperf3 = { seconds: L.median(runs.iperf3.map((x) => x.seconds)) };
+    results.push({ mib, bytes: sizeBytes, rounds, runs, median: med });
   }
-  const [cpp, node] = Object.keys(IMPLS);
-  console.log('');
-  console.log('| size | C++ time (s) | Node time (s) | speed-up Node/C++ | C++ server peak RSS | Node server peak RSS | C++ RSS / size | Node RSS / size |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) {
-    const c = r[cpp], n = r[node];
-    console.log(`| ${r.mib} MiB | ${c.seconds.toFixed(3)} | ${n.seconds.toFixed(3)} | ${(n.seconds / c.seconds).toFixed(2)}x | ` +
-      `${c.rssMiB.toFixed(1)} MiB | ${n.rssMiB.toFixed(1)} MiB | ${(c.rssMiB / r.mib).toFixed(2)} | ${(n.rssMiB / r.mib).toFixed(2)} |`);
-  }
-}
 
-main().catch((e) => {
-  console.error('bench failed:', e.message);
-  process.exit(1);
+  if (!opt.out) {  // with --out, bench/report.js prints the table
+    console.log('');
+    console.log('| size | C++ time (s) | Node time (s) | Node/C++ | iperf3 (s) | C++ share of iperf3 | Node share of iperf3 ' +
+      '| C++ peak RSS (MiB) | Node peak RSS (MiB) | C++ RSS / size | Node RSS / size |');
+    console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const { mib, median: m } of results) {
+      console.log(`| ${mib} MiB | ${fmt(m.cpp.seconds)} | ${fmt(m.node.seconds)} | ${fmt(m.node.seconds / m.cpp.seconds, 2)}x ` +
+        `| ${fmt(m.iperf3.seconds, 4)} | ${fmt(100 * m.iperf3.seconds / m.cpp.seconds, 1)}% ` +
+        `| ${fmt(100 * m.iperf3.seconds / m.node.seconds, 1)}% | ${fmt(m.cpp.rssMiB, 1)} | ${fmt(m.node.rssMiB, 1)} ` +
+        `| ${fmt(m.cpp.rssMiB / mib, 2)} | ${fmt(m.node.rssMiB / mib, 2)} |`);
+    }
+  }
+  L.writeJson(opt.out, { kind: 'tcp', sizesMiB: SIZES, rounds: ROUNDS, bigRounds: BIG_ROUNDS, tmp: L.TMP, results });
 });

@@ -1,0 +1,304 @@
+'use strict';
+// bench/lib.js: what the bench scripts share: free ports, server processes whose
+// output lines are counted as they arrive, /proc readings (peak RSS, CPU time),
+// iperf3 runs (the loopback ceiling), medians, and the --json/--out option.
+//
+// Every process started here is killed and reaped by the function that started it,
+// in a finally block, also when the measurement fails.
+const { spawn, execFileSync } = require('node:child_process');
+const dgram = require('node:dgram');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+// tmpfs: the uploads are written to memory, so the disk is not what is measured.
+const TMP = process.env.BENCH_TMP || (fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The C++ lessons and our Node programs, by lesson. */
+const PROGRAMS = {
+  tcpServer: {
+    cpp: [path.join(ROOT, 'build/lessons/01_tcp_server')],
+    node: [process.execPath, path.join(ROOT, 'lessons/01_tcp_server/server.js')],
+  },
+  tcpClient: {
+    cpp: [path.join(ROOT, 'build/lessons/02_tcp_client')],
+    node: [process.execPath, path.join(ROOT, 'lessons/02_tcp_client/client.js')],
+  },
+  udpServer: {
+    cpp: [path.join(ROOT, 'build/lessons/03_udp_server')],
+    node: [process.execPath, path.join(ROOT, 'lessons/03_udp_server/server.js')],
+  },
+};
+const LABEL = { cpp: 'C++', node: 'Node', iperf3: 'iperf3' };
+
+function requireBuilt() {
+  for (const prog of Object.values(PROGRAMS)) {
+    if (!fs.existsSync(prog.cpp[0])) {
+      throw new Error(`${path.relative(ROOT, prog.cpp[0])} is missing: run make first`);
+    }
+  }
+}
+
+/** Command-line options: `--name value`; numbers and comma lists come back as strings. */
+function options(argv = process.argv.slice(2)) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (!argv[i].startsWith('--')) throw new Error(`unexpected argument '${argv[i]}'`);
+    out[argv[i].slice(2)] = argv[i + 1];
+    i++;
+  }
+  return out;
+}
+const numList = (text) => String(text).split(',').filter((s) => s !== '').map(Number);
+
+function freePort(proto = 'tcp') {
+  return new Promise((resolve, reject) => {
+    if (proto === 'udp') {
+      const s = dgram.createSocket('udp4');
+      s.on('error', reject);
+      s.bind(0, '127.0.0.1', () => {
+        const { port } = s.address();
+        s.close(() => resolve(port));
+      });
+      return;
+    }
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function median(xs) {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Peak resident set size of a live process, MiB (VmHWM in /proc/PID/status). */
+function peakRssMiB(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+let clkTck = 0;
+/** User + system CPU time of a live process and all its threads, seconds. */
+function cpuSeconds(pid) {
+  if (!clkTck) {
+    try {
+      clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clkTck = 100;
+    }
+  }
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // the command name (field 2) may hold spaces: count fields after its ')'
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clkTck;  // utime, stime
+}
+
+/**
+ * A counter of the network namespace from /proc/net/netstat or /proc/net/snmp, e.g.
+ * netCounter('TcpExt', 'ListenOverflows') or netCounter('Udp', 'RcvbufErrors').
+ * NaN when it cannot be read. Other traffic in the namespace adds to it too.
+ */
+function netCounter(group, name) {
+  for (const file of ['/proc/net/netstat', '/proc/net/snmp']) {
+    try {
+      const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith(`${group}:`));
+      for (let i = 0; i + 1 < lines.length; i += 2) {
+        const names = lines[i].trim().split(/\s+/);
+        const k = names.indexOf(name);
+        if (k > 0) return Number(lines[i + 1].trim().split(/\s+/)[k]);
+      }
+    } catch {
+      // not on Linux, or no /proc: NaN below
+    }
+  }
+  return NaN;
+}
+
+/** The soft limit on open descriptors of this process (children inherit it). */
+function nofileLimit() {
+  const limits = fs.readFileSync('/proc/self/limits', 'utf8');
+  const m = /Max open files\s+(\S+)/.exec(limits);
+  return m && m[1] !== 'unlimited' ? Number(m[1]) : Infinity;
+}
+
+/**
+ * A server process whose stdout lines are counted as they arrive.
+ * `count(line)` is how many times that exact line was printed, `lastAt.get(line)` when
+ * it last arrived; `waitCount(line, n)` resolves with performance.now() at the moment
+ * the n-th one arrived.
+ */
+class ServerProcess {
+  constructor(argv, cwd) {
+    this.child = spawn(argv[0], argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.counts = new Map();
+    this.lastAt = new Map();  // line -> performance.now() when it last arrived
+    this.waiters = [];
+    this.stderr = '';
+    this.exitCode = undefined;
+    let pending = '';
+    this.child.stdout.setEncoding('utf8').on('data', (d) => {
+      pending += d;
+      const lines = pending.split('\n');
+      pending = lines.pop();
+      const now = performance.now();
+      for (const l of lines) {
+        this.counts.set(l, (this.counts.get(l) || 0) + 1);
+        this.lastAt.set(l, now);
+      }
+      this.waiters = this.waiters.filter((w) => !w.check(now));
+    });
+    this.child.stderr.setEncoding('utf8').on('data', (d) => { this.stderr += d; });
+    this.closed = new Promise((resolve) => this.child.on('close', (code, signal) => {
+      this.exitCode = code ?? signal;
+      for (const w of this.waiters) w.fail(new Error(`server exited (${this.exitCode}) ${this.stderr.trim()}`));
+      this.waiters = [];
+      resolve();
+    }));
+    this.child.on('error', (e) => { this.stderr += String(e); });
+  }
+
+  get pid() { return this.child.pid; }
+
+  count(line) { return this.counts.get(line) || 0; }
+
+  /** Lines starting with `prefix` seen so far. */
+  countPrefix(prefix) {
+    let n = 0;
+    for (const [l, c] of this.counts) if (l.startsWith(prefix)) n += c;
+    return n;
+  }
+
+  /** Resolves with the time the predicate first held (checked after each chunk of output). */
+  waitUntil(pred, what, timeoutMs) {
+    return new Promise((resolve, reject) => {
+      if (pred()) { resolve(performance.now()); return; }
+      if (this.exitCode !== undefined) { reject(new Error(`server exited before ${what}`)); return; }
+      const w = {
+        check: (now) => {
+          if (!pred()) return false;
+          clearTimeout(w.timer);
+          resolve(now);
+          return true;
+        },
+        fail: (e) => { clearTimeout(w.timer); reject(e); },
+      };
+      w.timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        reject(new Error(`timeout (${timeoutMs} ms) waiting for ${what}`));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  waitCount(line, n, timeoutMs) {
+    return this.waitUntil(() => this.count(line) >= n, `${n} x '${line}'`, timeoutMs);
+  }
+
+  waitPrefix(prefix, timeoutMs = 15000) {
+    return this.waitUntil(() => this.countPrefix(prefix) > 0, `'${prefix}...'`, timeoutMs);
+  }
+
+  /** SIGKILL and reap. */
+  async stop() {
+    if (this.exitCode === undefined) this.child.kill('SIGKILL');
+    await this.closed;
+  }
+}
+
+/** Runs `argv` to completion; resolves with its stdout; kills it after timeoutMs. */
+function run(argv, { cwd, timeoutMs = 60000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => { out += d; });
+    child.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${path.basename(argv[0])} exited ${code ?? signal}: ${err.trim() || out.trim().slice(0, 300)}`));
+    });
+  });
+}
+
+/**
+ * One iperf3 test on loopback: a one-off server (-1) on a free port, the client with
+ * JSON output (-J) and `clientArgs`. Resolves with the parsed JSON. The server is
+ * reaped in finally.
+ */
+async function iperf3(clientArgs, { udp = false } = {}) {
+  let lastError;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();  // iperf3's control connection is TCP, even for -u
+    const server = new ServerProcess(['iperf3', '-s', '-1', '--forceflush', '-B', '127.0.0.1', '-p', String(port)], TMP);
+    try {
+      await server.waitPrefix('Server listening', 10000);
+      const out = await run(['iperf3', '-c', '127.0.0.1', '-p', String(port), '-J', ...(udp ? ['-u'] : []),
+        ...clientArgs], { timeoutMs: 120000 });
+      return JSON.parse(out);
+    } catch (e) {
+      lastError = e;
+    } finally {
+      await server.stop();
+    }
+  }
+  throw lastError;
+}
+
+/**
+ * iperf3's TCP throughput for `bytes` bytes (-n), bytes per second, from the sender's
+ * summary (end.sum_sent): first byte written to last byte written. Under a few MiB
+ * the data fits in the loopback socket buffers and this is mostly a copy into the
+ * kernel, so it overstates the ceiling (the safe side for a ceiling).
+ */
+async function iperf3Tcp(bytes) {
+  const blk = Math.min(131072, bytes);
+  const j = await iperf3(['-n', String(bytes), '-l', String(blk)]);
+  const s = j.end.sum_sent;
+  return { seconds: s.seconds, bytesPerSec: s.bytes / s.seconds, bytes: s.bytes };
+}
+
+/**
+ * iperf3 over UDP: `count` datagrams of `size` bytes (-k, -l) as fast as it can
+ * send them (-b 0). Returns what its receiver got (end.sum_received: it counts every
+ * byte it read; its packet count also counts datagrams it only inferred from sequence
+ * numbers, so received datagrams are bytes / size), per second of the test.
+ */
+async function iperf3Udp(count, size) {
+  const j = await iperf3(['-b', '0', '-l', String(size), '-k', String(count)], { udp: true });
+  const r = j.end.sum_received;
+  const received = Math.round(r.bytes / size);
+  return { sent: j.end.sum_sent.packets, received, seconds: r.seconds, perSec: received / r.seconds };
+}
+
+/** Writes `data` as JSON to the --out file, if one was given. */
+function writeJson(file, data) {
+  if (!file) return;
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(data, null, 1) + '\n');
+}
+
+/** Runs main, prints the error and exits 1 on failure. */
+function main(fn) {
+  fn().catch((e) => {
+    console.error(`${path.basename(process.argv[1])}: ${e && e.stack ? e.stack : e}`);
+    process.exit(1);
+  });
+}
+
+module.exports = {
+  ROOT, TMP, PROGRAMS, LABEL, sleep, requireBuilt, options, numList, freePort, median,
+  peakRssMiB, cpuSeconds, netCounter, nofileLimit, ServerProcess, run, iperf3Tcp, iperf3Udp, writeJson, main,
+};
