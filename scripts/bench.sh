@@ -1,12 +1,78 @@
 #!/usr/bin/env bash
 # bench.sh: `make bench`. Every number is a ratio against a peer run side by side in
-# the same run (the lessons against our Node twins), never a timed test.
-#   BENCH_TCP_SIZES  MiB per upload, comma-separated (default 1,16,256)
-#   BENCH_ROUNDS     rounds per size (default 3; medians are reported)
+# the same run (the C++ lessons against our Node programs, alternating), plus iperf3
+# on loopback moving the same bytes as the ceiling; never a timed test. The method and
+# a reference run: docs/performance.md.
+#
+#   1. TCP upload (lessons 01+02 vs server.js+client.js): time and server peak RSS per
+#      size                                                      bench/tcp.js
+#   2. N clients at once against lesson 01 and server.js, one load generator
+#                                                                bench/concurrency.js
+#   3. UDP datagrams per second (lesson 03 vs server.js)         bench/udp-bench.js
+#   4. one markdown table on stdout and in $BENCH_OUT/report.md, the medians as
+#      gnuplot data and PNG plots in $BENCH_OUT                  bench/report.js
+#
+# Knobs (environment):
+#   BENCH_ROUNDS       rounds of every measure (default 3; medians are reported)
+#   BENCH_TCP_SIZES    MiB per upload, comma-separated (default 1,16,256,1024)
+#   BENCH_ROUNDS_1G    rounds for sizes of 1024 MiB and more (default BENCH_ROUNDS)
+#   BENCH_CONC_LEVELS  clients at once (default 1,10,100,1000)
+#   BENCH_CONC_KIB     upload of each of those clients, KiB (default 64)
+#   BENCH_UDP_COUNT    datagrams per UDP run (default 20000)
+#   BENCH_UDP_SIZE     bytes per datagram (default 64)
+#   BENCH_UDP_RUNS     UDP rounds (default 5: one round takes about 4 s)
+#   BENCH_NOFILE       soft RLIMIT_NOFILE wanted (default 4096; raised up to the hard
+#                      limit; concurrency levels that do not fit are skipped)
+#   BENCH_OUT          where the report, data and plots go (default build/bench)
+#   BENCH_TMP          where the servers write (default /dev/shm, a tmpfs)
+#   BENCH_QUICK=1      a quick check that everything works (about 30 s): sizes 1,16,
+#                      1 round, 5,000 datagrams; explicit knobs still win
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "== TCP: lessons 01+02 vs server.js+client.js =="
-node bench/tcp.js --sizes "${BENCH_TCP_SIZES:-1,16,256}" --rounds "${BENCH_ROUNDS:-3}"
+start=$SECONDS
+
+if [[ ${BENCH_QUICK:-0} == 1 ]]; then
+  : "${BENCH_ROUNDS:=1}" "${BENCH_TCP_SIZES:=1,16}" "${BENCH_UDP_COUNT:=5000}" "${BENCH_UDP_RUNS:=1}"
+fi
+ROUNDS=${BENCH_ROUNDS:-3}
+OUT=${BENCH_OUT:-build/bench}
+
+# iperf3 (the ceiling) and gnuplot (the plots), installed if missing.
+bash scripts/deps.sh bench
+
+for bin in 01_tcp_server 02_tcp_client 03_udp_server; do
+  if [[ ! -x build/lessons/$bin ]]; then
+    echo "bench: build/lessons/$bin is missing; run make first" >&2
+    exit 1
+  fi
+done
+
+# 1,000 clients need about 1,000 descriptors in the generator and as many in the
+# server (which inherits this limit); the default soft limit is often 1024.
+want=${BENCH_NOFILE:-4096}
+soft=$(ulimit -Sn)
+hard=$(ulimit -Hn)
+if [[ $soft != unlimited ]] && (( soft < want )); then
+  if [[ $hard == unlimited ]] || (( hard >= want )); then ulimit -Sn "$want"
+  else
+    ulimit -Sn "$hard"
+    echo "bench: the hard RLIMIT_NOFILE is $hard (< $want): larger concurrency levels will be skipped"
+  fi
+fi
+
+mkdir -p "$OUT"
+rm -f "$OUT"/*.json "$OUT"/*.dat "$OUT"/*.png "$OUT"/report.md
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+echo "== 1/3 TCP upload: lessons 01+02 vs server.js+client.js, iperf3 as the ceiling =="
+node bench/tcp.js --sizes "${BENCH_TCP_SIZES:-1,16,256,1024}" --rounds "$ROUNDS" \
+  --big-rounds "${BENCH_ROUNDS_1G:-$ROUNDS}" --out "$OUT/tcp.json"
 echo
-echo "== UDP: lesson 03 vs server.js, same sender =="
-bash bench/udp.sh
+echo "== 2/3 concurrency: N clients at once, lesson 01 vs server.js, one load generator (ulimit -n $(ulimit -Sn)) =="
+node bench/concurrency.js --levels "${BENCH_CONC_LEVELS:-1,10,100,1000}" --kib "${BENCH_CONC_KIB:-64}" \
+  --rounds "$ROUNDS" --out "$OUT/concurrency.json"
+echo
+echo "== 3/3 UDP: lesson 03 vs server.js, same sender, iperf3 as the ceiling =="
+node bench/udp-bench.js "${BENCH_UDP_COUNT:-20000}" "${BENCH_UDP_SIZE:-64}" "${BENCH_UDP_RUNS:-5}" --out "$OUT/udp.json"
+echo
+BENCH_SECONDS=$((SECONDS - start)) BENCH_LOAD_START=$load_start node bench/report.js --dir "$OUT"

@@ -1,0 +1,121 @@
+# bench/plots.gp -- the plots of `make bench`, drawn from the medians that
+# bench/report.js writes (tcp.dat, concurrency.dat, udp.dat; see their first line).
+#
+#   gnuplot -e "dir='build/bench'" bench/plots.gp
+#
+# A missing .dat file skips its plots.
+if (!exists("dir")) dir = 'build/bench'
+have(f) = system(sprintf("test -s '%s/%s' && echo 1 || echo 0", dir, f)) eq "1"
+
+set terminal pngcairo size 960,640 font ",11" noenhanced
+set grid lc rgb "#dddddd"
+set key top left box opaque Left reverse
+color(i) = i == 0 ? 0x1f77b4 : i == 1 ? 0xd62728 : 0x888888   # C++, Node, iperf3 bars
+set style line 1 lc rgb "#1f77b4" lw 2 pt 7 ps 1.2      # C++
+set style line 2 lc rgb "#d62728" lw 2 pt 5 ps 1.2      # Node
+set style line 3 lc rgb "#555555" lw 2 pt 9 ps 1.2 dt 2 # iperf3
+set style line 4 lc rgb "#1f77b4" lw 1.5 pt 6 ps 1.2 dt 3
+set style line 5 lc rgb "#d62728" lw 1.5 pt 4 ps 1.2 dt 3
+set style line 6 lc rgb "#999999" lw 1 dt 4
+
+if (have("tcp.dat")) {
+  f = dir."/tcp.dat"
+  set logscale xy
+  set xlabel "upload size (MiB)"
+  set xtics (1, 4, 16, 64, 256, 1024)
+
+  set output dir."/tcp-time.png"
+  set title "TCP upload, lessons 01+02 vs server.js+client.js (median; lower is better)"
+  set ylabel "time (s)"
+  set format y "%g"
+  set key bottom right
+  plot f u 1:2 w lp ls 1 t "C++: client start to saved", \
+       f u 1:3 w lp ls 2 t "Node: client start to saved", \
+       f u 1:5 w lp ls 4 t "C++: connected to saved", \
+       f u 1:6 w lp ls 5 t "Node: connected to saved", \
+       f u 1:4 w lp ls 3 t "iperf3, same bytes (ceiling)"
+
+  set output dir."/tcp-throughput.png"
+  set title "TCP upload throughput (median; higher is better)"
+  set ylabel "MiB/s"
+  plot f u 1:($1/$4) w lp ls 3 t "iperf3 loopback (ceiling)", \
+       f u 1:($1/$5) w lp ls 4 t "C++: connected to saved", \
+       f u 1:($1/$6) w lp ls 5 t "Node: connected to saved", \
+       f u 1:($1/$2) w lp ls 1 t "C++: client start to saved", \
+       f u 1:($1/$3) w lp ls 2 t "Node: client start to saved"
+
+  set output dir."/tcp-rss.png"
+  set title "TCP server peak RSS (VmHWM, median; lower is better)"
+  set ylabel "peak RSS (MiB)"
+  set key top left
+  plot f u 1:7 w lp ls 1 t "C++ lesson 01", \
+       f u 1:8 w lp ls 2 t "Node server.js", \
+       f u 1:1 w l ls 6 t "the upload's size"
+  unset logscale
+  unset xtics
+  set xtics
+}
+
+if (have("concurrency.dat")) {
+  f = dir."/concurrency.dat"
+  set output dir."/concurrency.png"
+  set terminal pngcairo size 1200,900 font ",11" noenhanced
+  set multiplot layout 2,2 title "N clients uploading at once to lesson 01 (C++) and server.js (Node); same load generator; medians"
+  set logscale x
+  set xrange [0.7:1500]
+  set xtics (1, 10, 100, 1000)
+  set xlabel "clients at once"
+  set key top left
+  set logscale y
+  set format y "%g"
+
+  set title "burst: time until all saved (s)"
+  set ylabel "s"
+  plot f u 1:2 w lp ls 1 t "C++", f u 1:3 w lp ls 2 t "Node", f u 1:6 w lp ls 3 t "iperf3, same bytes"
+
+  set title "held (all connected, then all upload): time until all saved (s)"
+  plot f u 1:4 w lp ls 1 t "C++", f u 1:5 w lp ls 2 t "Node", f u 1:6 w lp ls 3 t "iperf3, same bytes"
+
+  set title "burst: server peak RSS (MiB)"
+  set ylabel "MiB"
+  plot f u 1:7 w lp ls 1 t "C++", f u 1:8 w lp ls 2 t "Node"
+
+  set title "burst: server CPU time, user + system (s)"
+  set ylabel "s"
+  unset logscale y
+  set yrange [0:*]
+  plot f u 1:9 w lp ls 1 t "C++", f u 1:10 w lp ls 2 t "Node"
+  unset multiplot
+  unset logscale
+  set autoscale
+  unset xtics
+  set xtics
+  set terminal pngcairo size 960,640 font ",11" noenhanced
+}
+
+if (have("udp.dat")) {
+  f = dir."/udp.dat"
+  set output dir."/udp.png"
+  set terminal pngcairo size 1100,560 font ",11" noenhanced
+  set multiplot layout 1,2 title "UDP flood on loopback: lesson 03 (C++) vs server.js (Node), iperf3 as the ceiling (medians)"
+  set style fill solid 0.8 border -1
+  set boxwidth 0.6
+  unset key
+  set xrange [-0.6:2.6]
+  set xlabel ""
+
+  set title "datagrams per second received (and saved)"
+  set logscale y
+  set yrange [100:*]
+  set ylabel "datagrams/s (log scale)"
+  plot f u 0:2:(color($0)):xtic(1) w boxes lc rgb variable, \
+       f u 0:2:(sprintf("%.0f", $2)) w labels offset 0,1
+
+  set title "share of the datagrams sent that were received (and saved)"
+  unset logscale y
+  set yrange [0:100]
+  set ylabel "%"
+  plot f u 0:3:(color($0)):xtic(1) w boxes lc rgb variable, \
+       f u 0:3:(sprintf("%.1f%%", $3)) w labels offset 0,1
+  unset multiplot
+}
