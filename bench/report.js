@@ -9,7 +9,8 @@
 //
 // Usage: node bench/report.js [--dir build/bench]
 //   environment (set by scripts/bench.sh): BENCH_SECONDS (how long the run took),
-//   BENCH_LOAD_START (load average when it began)
+//   BENCH_LOAD_START (load average when it began); BENCH_COMMIT names the commit
+//   when the tree is not a git checkout (e.g. a `git archive` copy)
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -65,7 +66,7 @@ function machine() {
     tmp: `${L.TMP} (${mount ? mount[2] : 'file system'}, ${(st.blocks * st.bsize / 2 ** 30).toFixed(1)} GiB)`,
     tools: `node ${process.version}, ${sh(cxx, ['--version']).split('\n')[0] || cxx} ${opt}, ` +
       `${sh('iperf3', ['--version']).split('\n')[0].replace(/ \(.*/, '') || 'iperf3 ?'}`,
-    commit: (sh('git', ['rev-parse', '--short', 'HEAD']) || '?') +
+    commit: process.env.BENCH_COMMIT || (sh('git', ['rev-parse', '--short', 'HEAD']) || '?') +
       (dirty ? ' + uncommitted changes in ' + [...new Set(dirty.split('\n').map((l) => l.slice(3).split('/')[0]))].join(', ') : ''),
     load: `${process.env.BENCH_LOAD_START ? `${process.env.BENCH_LOAD_START} at the start, ` : ''}` +
       `${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end (1/5/15 min)`,

@@ -74,9 +74,6 @@ struct ReadArena::Region {
         auto region = std::make_shared<Region>();
         region->base = raw + head;
         region->reserved = size;
-        // The first 2 MiB keep small pages: a socket that only ever holds a few chunks
-        // should cost kilobytes, not a whole huge page.
-        adviseHugePages(region->base + kHuge, size - kHuge);
         return region;
     }
 
@@ -94,6 +91,10 @@ struct ReadArena::Region {
         std::size_t next = std::max({want, writable * 2, std::size_t{256 * 1024}});
         next = std::min(roundUp(next, next >= kHuge ? kHuge : pageSize()), reserved);
         if (::mprotect(base + writable, next - writable, PROT_READ | PROT_WRITE) != 0) return false;
+        // Past the first 2 MiB, ask for huge pages: this socket's consumer keeps what
+        // it reads (lesson 01 keeps the whole upload). The first 2 MiB keep small
+        // pages, so that a socket whose chunks are dropped costs kilobytes.
+        if (writable <= kHuge && next > kHuge) adviseHugePages(base + kHuge, reserved - kHuge);
         writable = next;
         return true;
     }
