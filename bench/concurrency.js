@@ -26,11 +26,12 @@
 //   - server CPU time during the run: utime + stime in /proc/PID/stat, all threads;
 //   - SYNs dropped because the server's accept queue was full: the growth of
 //     TcpExt ListenOverflows in /proc/net/netstat (a counter of the whole network
-//     namespace). Both servers listen with Node's backlog, 511; a burst of 1,000
-//     connect() calls on loopback fills the queue faster than any accept loop drains
-//     it, and each dropped SYN is sent again by the client's kernel after the initial
-//     retransmission timeout, 1 s. That second, not the server, then sets the wall
-//     time; the CPU time below still compares the servers;
+//     namespace). Both servers listen with Node's backlog, 511. On loopback the
+//     kernel completes each handshake inside connect(), so a burst of 1,000 connect()
+//     calls queues connections as fast as the generator can call it; a server that
+//     does not accept as fast lets the queue fill, and each SYN dropped then is sent
+//     again by the client's kernel after the initial retransmission timeout, 1 s.
+//     Wall times a little over 1 s mean that; the CPU time still compares the servers;
 //   - this generator's own CPU time (process.cpuUsage), to show whether it, rather
 //     than the server, set the pace.
 // Peak RSS, CPU time and SYNs dropped are reported for burst (the JSON has both). As

@@ -136,35 +136,68 @@ function nofileLimit() {
  * `count(line)` is how many times that exact line was printed, `lastAt.get(line)` when
  * it last arrived; `waitCount(line, n)` resolves with performance.now() at the moment
  * the n-th one arrived.
+ *
+ * The server's stdout is a file on tmpfs, not a pipe, read as it grows (inotify through
+ * fs.watch, plus a 20 ms poll). A pipe holds 64 KiB: while this process is busy (it is
+ * also the UDP sender and the TCP load generator), a server printing one line per
+ * datagram or per chunk fills it and then blocks in write(2), and a blocked server
+ * stops reading its socket: the bench would measure its own pipe, not the server.
  */
 class ServerProcess {
   constructor(argv, cwd) {
-    this.child = spawn(argv[0], argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.outDir = fs.mkdtempSync(path.join(TMP, 'kit-bench-out-'));
+    const outFile = path.join(this.outDir, 'stdout');
+    const outFd = fs.openSync(outFile, 'w');
+    try {
+      this.child = spawn(argv[0], argv.slice(1), { cwd, stdio: ['ignore', outFd, 'pipe'] });
+    } finally {
+      fs.closeSync(outFd);
+    }
     this.counts = new Map();
     this.lastAt = new Map();  // line -> performance.now() when it last arrived
     this.waiters = [];
     this.stderr = '';
     this.exitCode = undefined;
-    let pending = '';
-    this.child.stdout.setEncoding('utf8').on('data', (d) => {
-      pending += d;
-      const lines = pending.split('\n');
-      pending = lines.pop();
-      const now = performance.now();
-      for (const l of lines) {
-        this.counts.set(l, (this.counts.get(l) || 0) + 1);
-        this.lastAt.set(l, now);
-      }
-      this.waiters = this.waiters.filter((w) => !w.check(now));
-    });
+    this.readFd = fs.openSync(outFile, 'r');
+    this.pending = '';
+    this.chunk = Buffer.alloc(1 << 16);
+    this.watcher = fs.watch(outFile, () => this.drain());
+    this.watcher.on('error', () => {});
+    this.poll = setInterval(() => this.drain(), 20);
     this.child.stderr.setEncoding('utf8').on('data', (d) => { this.stderr += d; });
     this.closed = new Promise((resolve) => this.child.on('close', (code, signal) => {
+      this.drain();
       this.exitCode = code ?? signal;
       for (const w of this.waiters) w.fail(new Error(`server exited (${this.exitCode}) ${this.stderr.trim()}`));
       this.waiters = [];
+      this.watcher.close();
+      clearInterval(this.poll);
+      fs.closeSync(this.readFd);
+      fs.rmSync(this.outDir, { recursive: true, force: true });
       resolve();
     }));
     this.child.on('error', (e) => { this.stderr += String(e); });
+  }
+
+  /** Reads what the server has printed since the last call; counts whole lines. */
+  drain() {
+    if (this.exitCode !== undefined) return;
+    let n;
+    let got = false;
+    while ((n = fs.readSync(this.readFd, this.chunk, 0, this.chunk.length, null)) > 0) {
+      this.pending += this.chunk.toString('latin1', 0, n);
+      got = true;
+    }
+    if (!got) return;
+    const lines = this.pending.split('\n');
+    this.pending = lines.pop();
+    const now = performance.now();
+    for (const l of lines) {
+      const line = Buffer.from(l, 'latin1').toString('utf8');
+      this.counts.set(line, (this.counts.get(line) || 0) + 1);
+      this.lastAt.set(line, now);
+    }
+    this.waiters = this.waiters.filter((w) => !w.check(now));
   }
 
   get pid() { return this.child.pid; }

@@ -152,8 +152,8 @@ function main() {
   lines.push('"C++ better by": Node/C++ for times and memory, C++/Node for datagrams; above 1.00x the C++ lesson ' +
     'does better. Ceiling: iperf3 on loopback moving the same bytes (TCP: same size; concurrency: the same total ' +
     'in one connection) or the same datagrams (UDP); the share is iperf3 time / program time, or program rate / ' +
-    'iperf3 rate. "burst": N connect() at once, each uploads when connected (SYNs dropped by a full accept ' +
-    'queue wait 1 s); "held": all N connected first, then all upload. Method: docs/performance.md. ' +
+    'iperf3 rate. "burst": N connect() at once, each uploads when connected (a SYN dropped by a full accept ' +
+    'queue is sent again 1 s later); "held": all N connected first, then all upload. Method: docs/performance.md. ' +
     `Raw rounds: ${rel(DIR)}/*.json; plots: ${rel(DIR)}/*.png.`);
   const text = lines.join('\n') + '\n';
   fs.writeFileSync(path.join(DIR, 'report.md'), text);
