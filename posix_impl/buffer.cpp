@@ -217,9 +217,10 @@ Buffer::Buffer(std::vector<std::uint8_t> bytes) {
 
 Buffer::Buffer(std::unique_ptr<std::uint8_t[]> bytes, std::size_t size) {
     if (size == 0) return;
-    data_ = bytes.get();
+    std::shared_ptr<const std::uint8_t[]> owner(std::move(bytes));
+    data_ = owner.get();
     size_ = size;
-    owner_ = std::shared_ptr<const std::uint8_t[]>(std::move(bytes));
+    owner_ = std::move(owner);
 }
 
 Buffer Buffer::concat(std::vector<Buffer>&& list) {

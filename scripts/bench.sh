@@ -13,14 +13,15 @@
 #      gnuplot data and PNG plots in $BENCH_OUT                  bench/report.js
 #
 # Knobs (environment):
-#   BENCH_ROUNDS       rounds of every measure (default 3; medians are reported)
+#   BENCH_ROUNDS       rounds of every measure (default 5; medians are reported)
 #   BENCH_TCP_SIZES    MiB per upload, comma-separated (default 1,16,256,1024)
-#   BENCH_ROUNDS_1G    rounds for sizes of 1024 MiB and more (default BENCH_ROUNDS)
+#   BENCH_ROUNDS_1G    rounds for sizes of 1024 MiB and more (default 3, or BENCH_ROUNDS
+#                      if smaller: one 1 GiB round takes about 12 s and 5 GiB of RAM)
 #   BENCH_CONC_LEVELS  clients at once (default 1,10,100,1000)
 #   BENCH_CONC_KIB     upload of each of those clients, KiB (default 64)
 #   BENCH_UDP_COUNT    datagrams per UDP run (default 20000)
 #   BENCH_UDP_SIZE     bytes per datagram (default 64)
-#   BENCH_UDP_RUNS     UDP rounds (default 5: one round takes about 4 s)
+#   BENCH_UDP_RUNS     UDP rounds (default BENCH_ROUNDS; one round takes about 4 s)
 #   BENCH_NOFILE       soft RLIMIT_NOFILE wanted (default 4096; raised up to the hard
 #                      limit; concurrency levels that do not fit are skipped)
 #   BENCH_OUT          where the report, data and plots go (default build/bench)
@@ -36,7 +37,8 @@ start=$SECONDS
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
   : "${BENCH_ROUNDS:=1}" "${BENCH_TCP_SIZES:=1,16}" "${BENCH_UDP_COUNT:=5000}" "${BENCH_UDP_RUNS:=1}"
 fi
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS_1G=${BENCH_ROUNDS_1G:-$(( ROUNDS < 3 ? ROUNDS : 3 ))}
 OUT=${BENCH_OUT:-build/bench}
 
 # iperf3 (the ceiling) and gnuplot (the plots), installed if missing.
@@ -68,13 +70,13 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "== 1/3 TCP upload: lessons 01+02 vs server.js+client.js, iperf3 as the ceiling =="
 node bench/tcp.js --sizes "${BENCH_TCP_SIZES:-1,16,256,1024}" --rounds "$ROUNDS" \
-  --big-rounds "${BENCH_ROUNDS_1G:-$ROUNDS}" --out "$OUT/tcp.json"
+  --big-rounds "$ROUNDS_1G" --out "$OUT/tcp.json"
 echo
 echo "== 2/3 concurrency: N clients at once, lesson 01 vs server.js, one load generator (ulimit -n $(ulimit -Sn)) =="
 node bench/concurrency.js --levels "${BENCH_CONC_LEVELS:-1,10,100,1000}" --kib "${BENCH_CONC_KIB:-64}" \
   --rounds "$ROUNDS" --out "$OUT/concurrency.json"
 echo
 echo "== 3/3 UDP: lesson 03 vs server.js, same sender, iperf3 as the ceiling =="
-node bench/udp-bench.js "${BENCH_UDP_COUNT:-20000}" "${BENCH_UDP_SIZE:-64}" "${BENCH_UDP_RUNS:-5}" --out "$OUT/udp.json"
+node bench/udp-bench.js "${BENCH_UDP_COUNT:-20000}" "${BENCH_UDP_SIZE:-64}" "${BENCH_UDP_RUNS:-$ROUNDS}" --out "$OUT/udp.json"
 echo
 BENCH_SECONDS=$((SECONDS - start)) BENCH_LOAD_START=$load_start node bench/report.js --dir "$OUT"
