@@ -102,7 +102,7 @@ function generate(n, port, payload, mode) {
 }
 
 async function runServer(kind, n, payload, mode) {
-  const dir = fs.mkdtempSync(path.join(L.TMP, 'kit-bench-conc-'));
+  const dir = L.mkTemp('kit-bench-conc-');
   fs.mkdirSync(path.join(dir, 'server_files'));
   const port = await L.freePort();
   const server = new L.ServerProcess([...L.PROGRAMS.tcpServer[kind], '--port', String(port), '--host', '127.0.0.1'], dir);
@@ -138,7 +138,7 @@ async function runServer(kind, n, payload, mode) {
     return result;
   } finally {
     await server.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    L.rmTemp(dir);
   }
 }
 

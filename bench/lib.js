@@ -13,8 +13,27 @@ const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
+// Every child still running, so that a signal to this process (a CI timeout, `kill`)
+// takes them along: main() below installs the handlers.
+const LIVE = new Set();
+const TEMP_DIRS = new Set();
+function track(child) {
+  LIVE.add(child);
+  child.on('close', () => LIVE.delete(child));
+  return child;
+}
 // tmpfs: the uploads are written to memory, so the disk is not what is measured.
 const TMP = process.env.BENCH_TMP || (fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
+/** A fresh directory under TMP, removed by rmTemp() or, on a signal, by main(). */
+function mkTemp(prefix) {
+  const dir = fs.mkdtempSync(path.join(TMP, prefix));
+  TEMP_DIRS.add(dir);
+  return dir;
+}
+function rmTemp(dir) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  TEMP_DIRS.delete(dir);
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The C++ lessons and our Node programs, by lesson. */
@@ -145,11 +164,11 @@ function nofileLimit() {
  */
 class ServerProcess {
   constructor(argv, cwd) {
-    this.outDir = fs.mkdtempSync(path.join(TMP, 'kit-bench-out-'));
+    this.outDir = mkTemp('kit-bench-out-');
     const outFile = path.join(this.outDir, 'stdout');
     const outFd = fs.openSync(outFile, 'w');
     try {
-      this.child = spawn(argv[0], argv.slice(1), { cwd, stdio: ['ignore', outFd, 'pipe'] });
+      this.child = track(spawn(argv[0], argv.slice(1), { cwd, stdio: ['ignore', outFd, 'pipe'] }));
     } finally {
       fs.closeSync(outFd);
     }
@@ -173,7 +192,7 @@ class ServerProcess {
       this.watcher.close();
       clearInterval(this.poll);
       fs.closeSync(this.readFd);
-      fs.rmSync(this.outDir, { recursive: true, force: true });
+      rmTemp(this.outDir);
       resolve();
     }));
     this.child.on('error', (e) => { this.stderr += String(e); });
@@ -251,7 +270,7 @@ class ServerProcess {
 /** Runs `argv` to completion; resolves with its stdout; kills it after timeoutMs. */
 function run(argv, { cwd, timeoutMs = 60000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(argv[0], argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d) => { out += d; });
@@ -323,8 +342,16 @@ function writeJson(file, data) {
   fs.writeFileSync(file, JSON.stringify(data, null, 1) + '\n');
 }
 
-/** Runs main, prints the error and exits 1 on failure. */
+/** Runs main, prints the error and exits 1 on failure; on a signal, kills the children. */
 function main(fn) {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      for (const child of LIVE) child.kill('SIGKILL');
+      for (const dir of TEMP_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+      console.error(`${path.basename(process.argv[1])}: ${sig}, ${LIVE.size} child process(es) killed`);
+      process.exit(128 + os.constants.signals[sig]);
+    });
+  }
   fn().catch((e) => {
     console.error(`${path.basename(process.argv[1])}: ${e && e.stack ? e.stack : e}`);
     process.exit(1);
@@ -332,6 +359,6 @@ function main(fn) {
 }
 
 module.exports = {
-  ROOT, TMP, PROGRAMS, LABEL, sleep, requireBuilt, options, numList, freePort, median,
+  ROOT, TMP, PROGRAMS, LABEL, sleep, track, mkTemp, rmTemp, requireBuilt, options, numList, freePort, median,
   peakRssMiB, cpuSeconds, netCounter, nofileLimit, ServerProcess, run, iperf3Tcp, iperf3Udp, writeJson, main,
 };

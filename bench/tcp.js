@@ -61,7 +61,7 @@ async function runLesson(kind, dir, sizeBytes) {
     const connected = server.waitCount('conectado!', 1, 60000);
     const saved = server.waitCount('arquivo salvo com sucesso!', 1, 300000);
     const argv = [...L.PROGRAMS.tcpClient[kind], ...flags];
-    client = spawn(argv[0], argv.slice(1), { cwd: dir, stdio: 'ignore' });
+    client = L.track(spawn(argv[0], argv.slice(1), { cwd: dir, stdio: 'ignore' }));
     const clientExit = new Promise((resolve) => client.on('close', resolve));
     const tc = await connected;
     const t1 = await saved;
@@ -105,7 +105,7 @@ L.main(async () => {
   for (const mib of SIZES) {
     const sizeBytes = Math.round(mib * MiB);
     const rounds = mib >= 1024 ? BIG_ROUNDS : ROUNDS;
-    const dir = fs.mkdtempSync(path.join(L.TMP, 'kit-bench-tcp-'));
+    const dir = L.mkTemp('kit-bench-tcp-');
     const runs = { cpp: [], node: [], iperf3: [] };
     try {
       makeClientFile(dir, mib);
@@ -120,7 +120,7 @@ L.main(async () => {
           `iperf3 ${fmt(runs.iperf3[r].seconds, 4)} s`);
       }
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      L.rmTemp(dir);
     }
     const med = {};
     for (const kind of ['cpp', 'node']) {

@@ -54,7 +54,7 @@ async function startServer(kind, dir) {
 }
 
 async function runServer(kind) {
-  const dir = fs.mkdtempSync(path.join(L.TMP, 'kit-bench-udp-'));
+  const dir = L.mkTemp('kit-bench-udp-');
   fs.mkdirSync(path.join(dir, 'server_files'));
   let server;
   try {
@@ -88,7 +88,7 @@ async function runServer(kind) {
       errors: server.count('erro ao salvar arquivo') };
   } finally {
     if (server) await server.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    L.rmTemp(dir);
   }
 }
 
