@@ -49,6 +49,8 @@ void adviseHugePages(const void* start, std::size_t length) {
 // A region: one reservation of address space, filled from its start.
 // ===========================================================================
 
+/// @cond INTERNAL
+// (Doxygen skips the implementation types; buffer.hpp documents what they do.)
 struct ReadArena::Region {
     std::uint8_t* base = nullptr;
     std::size_t reserved = 0;  // bytes of address space
@@ -139,6 +141,7 @@ struct ArenaChunk {
     ~ArenaChunk() { region->release(offset); }
 };
 } // namespace detail
+/// @endcond
 
 // ===========================================================================
 // ReadArena: room() before each read, commit() after it.

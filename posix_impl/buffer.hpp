@@ -123,11 +123,15 @@ private:
 /// calls room() and commit(); the Buffers may die on any thread (the thread pool's).
 class ReadArena {
 public:
+    /// @brief An empty arena: the first room() reserves its first region.
     ReadArena();
+    /// @brief Drops the current region; it is unmapped when its last chunk is gone.
     ~ReadArena();
     ReadArena(const ReadArena&) = delete;
     ReadArena& operator=(const ReadArena&) = delete;
+    /// @brief Moves the current region (the chunks already cut stay valid).
     ReadArena(ReadArena&&) noexcept;
+    /// @brief Moves the current region; this arena's old one is dropped.
     ReadArena& operator=(ReadArena&&) noexcept;
 
     /// @brief Writable memory for the next read: at most @p max bytes, at least one
@@ -142,7 +146,8 @@ public:
     /// @brief Bytes of the current region the kernel has given memory for (a test probe).
     std::size_t residentBytes() const;
 
-    struct Region;  ///< One reservation; defined in buffer.cpp.
+    /// @brief One reservation of address space (defined in buffer.cpp).
+    struct Region;
 
 private:
     std::shared_ptr<Region> region_;
