@@ -20,6 +20,8 @@ set style line 6 lc rgb "#999999" lw 1 dt 4
 
 if (have("tcp.dat")) {
   f = dir."/tcp.dat"
+  stats f u 1 nooutput
+  set xrange [STATS_min / 1.4 : STATS_max * 1.4]
   set logscale xy
   set xlabel "upload size (MiB)"
   set xtics (1, 4, 16, 64, 256, 1024)
@@ -54,6 +56,7 @@ if (have("tcp.dat")) {
   unset logscale
   unset xtics
   set xtics
+  set autoscale x
 }
 
 if (have("concurrency.dat")) {
@@ -111,9 +114,10 @@ if (have("udp.dat")) {
   plot f u 0:2:(color($0)):xtic(1) w boxes lc rgb variable, \
        f u 0:2:(sprintf("%.0f", $2)) w labels offset 0,1
 
-  set title "share of the datagrams sent that were received (and saved)"
+  set title "share of the datagrams sent that were received (and saved)\n(iperf3 uses its own, faster sender: no ceiling here)"
   unset logscale y
-  set yrange [0:100]
+  set yrange [0:110]
+  set ytics 0,20,100
   set ylabel "%"
   plot f u 0:3:(color($0)):xtic(1) w boxes lc rgb variable, \
        f u 0:3:(sprintf("%.1f%%", $3)) w labels offset 0,1
