@@ -67,7 +67,7 @@ function machine() {
     tools: `node ${process.version}, ${sh(cxx, ['--version']).split('\n')[0] || cxx} ${opt}, ` +
       `${sh('iperf3', ['--version']).split('\n')[0].replace(/ \(.*/, '') || 'iperf3 ?'}`,
     commit: process.env.BENCH_COMMIT || (sh('git', ['rev-parse', '--short', 'HEAD']) || '?') +
-      (dirty ? ' + uncommitted changes in ' + [...new Set(dirty.split('\n').map((l) => l.slice(3).split('/')[0]))].join(', ') : ''),
+      (dirty ? ' + uncommitted changes in ' + [...new Set(dirty.split('\n').map((l) => l.replace(/^\S+\s+/, '').split('/')[0]))].join(', ') : ''),
     load: `${process.env.BENCH_LOAD_START ? `${process.env.BENCH_LOAD_START} at the start, ` : ''}` +
       `${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end (1/5/15 min)`,
   };

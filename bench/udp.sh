@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # udp.sh -- datagrams per second received and saved by lesson 03: the C++ server beside
-# our Node server, with the same sender. See bench/udp-bench.js for what is measured.
+# our Node server, with the same sender, and iperf3 -u as the ceiling. See
+# bench/udp-bench.js for what is measured.
 #
 #   bash bench/udp.sh [COUNT [SIZE [RUNS]]]     (defaults 20000 64 3; needs `make`)
 #
