@@ -27,7 +27,10 @@ int main() {
         const int port = weakA.lock()->address().port;
         console::log("a listening");
         auto failures = std::make_shared<int>(0);
-        for (const auto& [name, host] : {std::pair<std::string, std::string>{"b", "127.0.0.1"}, {"c", ""}}) {
+        for (const auto& entry : {std::pair<std::string, std::string>{"b", "127.0.0.1"}, {"c", ""}}) {
+            // Named copies, not `const auto& [name, host]`: clang 14 cannot capture a
+            // structured binding in a lambda (C++20 allows it; clang 16 implements it).
+            const std::string name = entry.first, host = entry.second;
             auto s = net::createServer();
             std::weak_ptr<net::Server> weak = s;
             s->on("listening", [name] { console::log(name, "listening (unexpected)"); });
