@@ -3,7 +3,8 @@
 #   make                 library, every lesson, the unit tests        (g++)
 #   make CXX=clang++     the same with clang (everything is rebuilt when
 #                        the compiler or the flags change, see FLAGS STAMP)
-#   make -j2             parallel build
+#   make -jN             parallel build; `make`, `make test`, `make demo` and the other
+#                        build goals already run one job per core (see PARALLEL BUILD)
 #   make V=1             show full command lines
 #   make test            deps, build, ASan/UBSan unit tests, run every suite
 #   make demo            deps, build, run scripts/demo.sh
@@ -22,6 +23,21 @@
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SUFFIXES:
+
+# ---------------------------------------------------------------- parallel build
+# The build goals run one compiler per core unless -j is given (`make -j1` builds one
+# file at a time): `make test` on a clean clone spends most of its time compiling.
+# Goals that run timing-sensitive programs (bench, stress, check) or that must not
+# overlap (clean) keep make's default, one job at a time. A -j on the command line
+# wins over this one (GNU make 4.3 and later); a sub-make (MAKELEVEL > 0) is left to
+# the jobs its parent gives it.
+NPROC          := $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+PARALLEL_GOALS := all test demo asan-tests exercises
+ifeq ($(filter-out $(PARALLEL_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifeq ($(MAKELEVEL)$(filter -j% --jobserver%,$(MAKEFLAGS)),0)
+MAKEFLAGS += -j$(NPROC)
+endif
+endif
 
 BUILD    := build
 ASAN_DIR := $(BUILD)/asan
