@@ -57,8 +57,7 @@ struct ReadArena::Region {
     std::size_t writable = 0;  // [0, writable) is READ|WRITE; the rest PROT_NONE
 
     std::mutex mu;             // chunks die on any thread; the rest is the loop's
-    std::size_t used = 0;      // [0, used) handed out as chunks
-    std::size_t high = 0;      // highest `used` since the last rewind: what was touched
+    std::size_t used = 0;      // [0, used) handed out (and touched) since the last rewind
     std::size_t returned = 0;  // [0, returned) given back with MADV_DONTNEED
     std::map<std::size_t, int> live;  // start offset -> chunks starting there
 
@@ -160,8 +159,8 @@ std::span<std::uint8_t> ReadArena::room(std::size_t max) {
             // No chunk is alive: start again from the start, where the pages are warm,
             // and give back what lies beyond the first 256 KiB.
             constexpr std::size_t kKeepWarm = 256 * 1024;
-            if (r.high > kKeepWarm) ::madvise(r.base + kKeepWarm, roundUp(r.high, pageSize()) - kKeepWarm, MADV_DONTNEED);
-            r.used = r.high = r.returned = 0;
+            if (r.used > kKeepWarm) ::madvise(r.base + kKeepWarm, roundUp(r.used, pageSize()) - kKeepWarm, MADV_DONTNEED);
+            r.used = r.returned = 0;
         }
         if (r.reserved - r.used >= pageSize()) {
             const std::size_t n = std::min(max, r.reserved - r.used);
@@ -191,7 +190,6 @@ Buffer ReadArena::commit(std::size_t n) {
         std::lock_guard lock(region_->mu);
         offset = region_->used;
         region_->used += n;
-        region_->high = std::max(region_->high, region_->used);
     }
     auto owner = std::make_shared<const detail::ArenaChunk>(region_, offset);
     return Buffer(std::move(owner), region_->base + offset, n, region_.get());
