@@ -1,5 +1,5 @@
 # mk/bench.mk -- `make bench` (project issue 7, item 4), included at the end of the
-# Makefile (`-include mk/bench.mk`), which defines `bench: all` -> scripts/bench.sh.
+# Makefile (`-include mk/bench.mk`), which defines `bench` (deps, the lesson binaries, then scripts/bench.sh).
 # The bench is Node scripts (bench/*.js) and gnuplot (bench/plots.gp): nothing to
 # build beyond the lessons. Report, data and plots go to build/bench/.
 #
@@ -10,5 +10,6 @@
 #                                 variables to the environment of its recipes
 
 .PHONY: bench-quick
-bench-quick: all
+bench-quick: deps
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) $(LESSON_BINS)
 	$(Q)BENCH_QUICK=1 bash scripts/bench.sh
