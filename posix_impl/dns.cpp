@@ -20,8 +20,10 @@ int isIP(const std::string& host) {
 
 void lookup(std::string host, int family, LookupCallback cb) {
     Loop& loop = Loop::getDefault();
-    if (const int ip = isIP(host); ip != 0 && (family == 0 || family == ip)) {
-        // A literal needs no resolver; Node still answers on a later tick.
+    if (const int ip = isIP(host); ip != 0) {
+        // A literal needs no resolver; Node still answers on a later tick, with the
+        // literal's own family even when the caller asked for the other one (lib/dns.js
+        // checks isIP() before it looks at `family`).
         loop.beginRequest();
         loop.nextTick([&loop, host, ip, cb = std::move(cb)] {
             loop.endRequest();
