@@ -31,12 +31,15 @@
 # ---------------------------------------------------------------- parallel build
 # The build goals run one compiler per core unless -j is given (`make -j1` builds one
 # file at a time): `make test` on a clean clone spends most of its time compiling.
-# Goals that run timing-sensitive programs (bench, stress, check) or that must not
-# overlap (clean) keep make's default, one job at a time. A -j on the command line
+# `check` too: it builds everything first (check-build), then runs its checks one after
+# another in a single recipe, so only the compilers run side by side. Goals that run
+# timing-sensitive programs from several prerequisites (stress) or that must not
+# overlap (clean) keep make's default, one job at a time; bench builds its five
+# binaries in parallel itself, then measures alone. A -j on the command line
 # wins over this one (GNU make 4.3 and later); a sub-make (MAKELEVEL > 0) is left to
 # the jobs its parent gives it.
 NPROC          := $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
-PARALLEL_GOALS := all test demo asan-tests exercises
+PARALLEL_GOALS := all test demo asan-tests exercises check check-build
 ifeq ($(filter-out $(PARALLEL_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(MAKELEVEL)$(filter -j% --jobserver%,$(MAKEFLAGS)),0)
 MAKEFLAGS += -j$(NPROC)

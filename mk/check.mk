@@ -15,7 +15,8 @@
 #                        also merges new inputs into fuzz/corpus/<target>/
 #   make check-analyzer  clang-tidy with clang-analyzer-* on posix_impl/ (slow, see below)
 #
-# Builds happen first (in parallel with -j2); the checks then run one after another,
+# Builds happen first, one compiler per core (check and check-build are among the
+# Makefile's PARALLEL_GOALS); the checks then run one after another in one recipe,
 # because the network and timing tests should not compete with each other for the CPU.
 #
 # Options: TSAN_CXX (clang++), FUZZ_CXX (clang++), TSAN_TAGS, FUZZ_SECONDS, FUZZ_MERGE,
