@@ -25,19 +25,10 @@
 namespace kit::dgram {
 
 // ===========================================================================
-// The descriptor owner and one queued datagram.
+// One queued datagram.
 // ===========================================================================
 
 namespace detail {
-
-void UniqueFd::reset(int fd) {
-    if (fd_ >= 0) {
-        // close(2) is not retried on EINTR: on Linux the descriptor is already released
-        // when it returns, and a retry could close a descriptor another thread just got.
-        ::close(fd_);
-    }
-    fd_ = fd;
-}
 
 struct SendRequest {
     std::vector<std::uint8_t> data;  // a copy of the caller's bytes
@@ -234,7 +225,7 @@ void Socket::afterBindLookup(int port, const std::optional<Error>& err, const st
     if (!toSockaddr(family_, ip, port, addr, len)) {
         sysErr = EINVAL;  // an address of the other family, e.g. '::1' on a udp4 socket
     } else {
-        detail::UniqueFd fd(::socket(family_, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        UniqueFd fd(::socket(family_, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
         if (!fd) {
             sysErr = errno;  // EMFILE, ENFILE, EAFNOSUPPORT (no IPv6 in this kernel)...
         } else if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), len) < 0) {

@@ -49,6 +49,7 @@
 #include "buffer.hpp"
 #include "errors.hpp"
 #include "events.hpp"
+#include "fd.hpp"
 #include "loop.hpp"
 
 #include <sys/socket.h>
@@ -93,39 +94,6 @@ using SendCallback = std::function<void(const std::optional<Error>& err, std::si
 
 /// @brief Internal helpers of the UDP sockets.
 namespace detail {
-
-/// @brief Owns one descriptor and closes it with close(2) when destroyed or reset (RAII).
-class UniqueFd {
-public:
-    UniqueFd() = default;
-    /// @brief Take ownership of @p fd (-1 for none).
-    explicit UniqueFd(int fd) : fd_(fd) {}
-    ~UniqueFd() { reset(); }
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    /// @brief Move: the source no longer owns the descriptor.
-    UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-    /// @brief Move-assign: closes the descriptor held before.
-    UniqueFd& operator=(UniqueFd&& other) noexcept {
-        if (this != &other) reset(other.release());
-        return *this;
-    }
-    /// @brief The descriptor, or -1.
-    int get() const { return fd_; }
-    /// @brief Whether a descriptor is held.
-    explicit operator bool() const { return fd_ >= 0; }
-    /// @brief Give up ownership without closing; returns the descriptor.
-    int release() {
-        const int fd = fd_;
-        fd_ = -1;
-        return fd;
-    }
-    /// @brief Close the held descriptor (if any) and hold @p fd instead.
-    void reset(int fd = -1);
-
-private:
-    int fd_ = -1;
-};
 
 /// @brief One datagram waiting to go out (libuv's `uv_udp_send_t`).
 struct SendRequest;
@@ -231,7 +199,7 @@ private:
     void releaseListeners() override;
 
     int family_;
-    detail::UniqueFd fd_;
+    UniqueFd fd_;
     IoWatcher watcher_;
     BindState state_ = BindState::Unbound;
     // Actions waiting for the bind to finish (Node's state.queue): sends and a close.

@@ -37,14 +37,6 @@ int writeAll(int fd, const std::uint8_t* data, std::size_t size) {
     return 0;
 }
 
-// A descriptor closed when it goes out of scope (for the synchronous calls).
-struct FileDescriptor {
-    int fd;
-    ~FileDescriptor() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
 } // namespace
 
 // ===========================================================================
@@ -56,9 +48,7 @@ ReadStream::ReadStream(Loop& loop, std::string path)
     setTraceId(handleId());
 }
 
-ReadStream::~ReadStream() {
-    if (fd_ >= 0) ::close(fd_);  // RAII: never leak the descriptor
-}
+ReadStream::~ReadStream() = default;  // fd_ (a UniqueFd) closes the file if still open
 
 std::shared_ptr<ReadStream> createReadStream(std::string path) {
     Loop& loop = Loop::getDefault();
@@ -70,7 +60,7 @@ std::shared_ptr<ReadStream> createReadStream(std::string path) {
 
 void ReadStream::start() {
     struct Result {
-        int fd = -1;
+        UniqueFd fd;  // closed here if the stream is gone before it takes it
         int err = 0;
     };
     auto result = std::make_shared<Result>();
@@ -79,8 +69,8 @@ void ReadStream::start() {
     // open(2) may block (a network file system, a slow disk): Node runs it in the pool.
     loop().queueWork(
         [result, path = path_] {
-            result->fd = openRetry(path.c_str(), O_RDONLY);
-            if (result->fd < 0) result->err = errno;
+            result->fd.reset(openRetry(path.c_str(), O_RDONLY));
+            if (!result->fd) result->err = errno;
         },
         [self, result] {
             self->reading_ = false;
@@ -91,13 +81,13 @@ void ReadStream::start() {
                 self->closeHandle();
                 return;
             }
-            self->fd_ = result->fd;
+            self->fd_ = std::move(result->fd);
             if (self->destroyed_) {
                 self->closeFile();
                 self->closeHandle();
                 return;
             }
-            self->emit("open", self->fd_);
+            self->emit("open", self->fd_.get());
             self->emit("ready");
             // Like a Node stream, data flows once someone reads it: a 'data' listener
             // or a pipe(); otherwise the stream waits for resume().
@@ -111,7 +101,7 @@ void ReadStream::start() {
 // is emitted, so a pool thread reads chunk k+1 while this thread sends chunk k: the
 // two overlap instead of taking turns (half the time of a file upload on loopback).
 void ReadStream::readNext() {
-    if (destroyed_ || fd_ < 0) return;
+    if (destroyed_ || !fd_) return;
     while (!paused_ && held_) {
         Buffer chunk = std::move(*held_);
         held_.reset();
@@ -139,7 +129,7 @@ void ReadStream::startRead() {
     auto self = std::static_pointer_cast<ReadStream>(shared_from_this());
     reading_ = true;
     loop().queueWork(
-        [result, fd = fd_] {
+        [result, fd = fd_.get()] {
             // Not zeroed first (Node's allocUnsafe): read(2) overwrites what it returns.
             result->bytes = std::make_unique_for_overwrite<std::uint8_t[]>(kChunkSize);
             do {
@@ -215,10 +205,7 @@ void ReadStream::destroy() {
 }
 
 void ReadStream::closeFile() {
-    if (fd_ >= 0) {
-        ::close(fd_);  // close(2) is never retried: after EINTR the fd is already gone
-        fd_ = -1;
-    }
+    fd_.reset();  // close(2), once (see fd.hpp)
 }
 
 void ReadStream::onClose() { emit("close"); }
@@ -237,12 +224,12 @@ void writeFile(std::string path, Buffer data, WriteCallback cb) {
     Loop::getDefault().queueWork(
         [result, payload, path] {
             // O_TRUNC: writeFile replaces an existing file, as Node's 'w' flag does.
-            FileDescriptor f{openRetry(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666)};
-            if (f.fd < 0) {
+            const UniqueFd f(openRetry(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666));
+            if (!f) {
                 result->err = errno;
                 return;
             }
-            if (int e = writeAll(f.fd, payload->data(), payload->size()); e != 0) {
+            if (int e = writeAll(f.get(), payload->data(), payload->size()); e != 0) {
                 result->err = e;  // the bytes written so far stay on disk, as in Node
                 result->syscall = "write";
             }
@@ -259,14 +246,14 @@ void writeFile(std::string path, Buffer data, WriteCallback cb) {
 }
 
 Buffer readFileSync(const std::string& path) {
-    FileDescriptor f{openRetry(path.c_str(), O_RDONLY)};
-    if (f.fd < 0) throw Error::uv(errno, "open", path);
+    const UniqueFd f(openRetry(path.c_str(), O_RDONLY));
+    if (!f) throw Error::uv(errno, "open", path);
     std::vector<std::uint8_t> bytes;
     struct stat st{};
-    if (::fstat(f.fd, &st) == 0 && st.st_size > 0) bytes.reserve(static_cast<std::size_t>(st.st_size));
+    if (::fstat(f.get(), &st) == 0 && st.st_size > 0) bytes.reserve(static_cast<std::size_t>(st.st_size));
     std::uint8_t chunk[64 * 1024];
     for (;;) {
-        const ssize_t n = ::read(f.fd, chunk, sizeof chunk);
+        const ssize_t n = ::read(f.get(), chunk, sizeof chunk);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw Error::uv(errno, "read");

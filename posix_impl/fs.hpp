@@ -20,6 +20,7 @@
 #include "buffer.hpp"
 #include "errors.hpp"
 #include "events.hpp"
+#include "fd.hpp"
 #include "loop.hpp"
 #include "stream.hpp"
 
@@ -69,7 +70,7 @@ private:
     void closeFile();
 
     std::string path_;
-    int fd_ = -1;
+    UniqueFd fd_;  // closed by closeFile() or, at the latest, by the destructor
     bool paused_ = false;
     bool reading_ = false;     // a read is on the thread pool
     bool ended_ = false;       // 'end' emitted

@@ -462,7 +462,7 @@ void Loop::post(std::function<void()> fn) {
     const std::uint64_t one = 1;
     ssize_t n;
     do {
-        n = ::write(wakeFd_, &one, sizeof one);  // wakes poll(2) on the loop thread
+        n = ::write(wakeFd_.get(), &one, sizeof one);  // wakes poll(2) on the loop thread
     } while (n < 0 && errno == EINTR);
     // EAGAIN means the counter is already non-zero: the loop will wake anyway.
 }
@@ -471,7 +471,7 @@ void Loop::drainPosted() {
     std::uint64_t count = 0;
     ssize_t n;
     do {
-        n = ::read(wakeFd_, &count, sizeof count);
+        n = ::read(wakeFd_.get(), &count, sizeof count);
     } while (n < 0 && errno == EINTR);
     std::vector<std::function<void()>> batch;
     {
@@ -486,13 +486,13 @@ Loop::Loop() {
     // killing the process) and SIGXFSZ (a too-large file gives EFBIG).
     std::signal(SIGPIPE, SIG_IGN);
     std::signal(SIGXFSZ, SIG_IGN);
-    wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (wakeFd_ < 0) {
+    wakeFd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!wakeFd_) {
         console::error(fmt::format("eventfd(2) failed: {}", errorDescription(errno)));
         std::_Exit(70);
     }
     wakeWatcher_ = std::make_unique<IoWatcher>(*this, [this](short) { drainPosted(); });
-    wakeWatcher_->start(wakeFd_, POLLIN);  // not counted: it never keeps the loop alive
+    wakeWatcher_->start(wakeFd_.get(), POLLIN);  // not counted: it never keeps the loop alive
     updateTime();
 }
 
@@ -503,8 +503,7 @@ Loop::~Loop() {
     for (auto& h : handles_) h->releaseListeners();
     closing_.clear();
     handles_.clear();
-    wakeWatcher_.reset();
-    if (wakeFd_ >= 0) ::close(wakeFd_);
+    wakeWatcher_.reset();  // wakeFd_ closes itself after this
 }
 
 Loop& Loop::getDefault() {

@@ -44,6 +44,8 @@
 /// beyond poll(2)'s array order.
 #pragma once
 
+#include "fd.hpp"
+
 #include <poll.h>
 
 #include <chrono>
@@ -302,7 +304,7 @@ private:
     std::vector<IoWatcher*> dispatch_;                    // parallel to pollfds_
 
     // Cross-thread wakeup (libuv's async handle): an eventfd the pool writes to.
-    int wakeFd_ = -1;
+    UniqueFd wakeFd_;  // eventfd(2): worker threads wake poll(2) through it
     std::unique_ptr<IoWatcher> wakeWatcher_;
     std::mutex postedMutex_;
     std::vector<std::function<void()>> posted_;

@@ -37,6 +37,7 @@
 #include "buffer.hpp"
 #include "errors.hpp"
 #include "events.hpp"
+#include "fd.hpp"
 #include "loop.hpp"
 #include "stream.hpp"
 #include "string_decoder.hpp"
@@ -140,7 +141,7 @@ public:
 
 private:
     friend class Server;
-    void adoptAccepted(int fd, std::weak_ptr<Server> server);
+    void adoptAccepted(UniqueFd fd, std::weak_ptr<Server> server);
     void connectTo(std::vector<std::pair<std::string, int>> addresses, std::size_t index, int port,
                    std::optional<Error> lastError);
     void onConnected();
@@ -157,7 +158,7 @@ private:
     void closeFd();
 
     IoWatcher watcher_;
-    int fd_ = -1;
+    UniqueFd fd_;  // the connected socket; closed by closeFd() (or the destructor)
     std::weak_ptr<Server> server_;
     AddressInfo local_, remote_;
     std::deque<Buffer> queue_;   // chunks waiting for the socket to be writable
@@ -204,7 +205,7 @@ public:
     /// @brief `server.address()`: where it listens (empty address when not listening).
     AddressInfo address() const { return bound_; }
     /// @brief `server.listening`.
-    bool listening() const { return fd_ >= 0; }
+    bool listening() const { return static_cast<bool>(fd_); }
     /// @brief Number of open connections accepted by this server.
     std::size_t connections() const { return connections_; }
 
@@ -219,8 +220,8 @@ private:
     void releaseListeners() override { removeAllListeners(); }
 
     IoWatcher watcher_;
-    int fd_ = -1;
-    int spareFd_ = -1;  // reserved descriptor for EMFILE (libuv's uv__emfile_trick)
+    UniqueFd fd_;       // the listening socket, while listening
+    UniqueFd spareFd_;  // reserved descriptor for EMFILE (libuv's uv__emfile_trick)
     AddressInfo bound_;
     std::size_t connections_ = 0;
     bool closeRequested_ = false;

@@ -29,7 +29,7 @@ constexpr int kAcceptsPerWakeup = 128;
 // socket for this long (nginx re-enables accept events on a timer, 500 ms by default).
 constexpr double kAcceptPauseMs = 100;
 
-int openSpare() { return ::open("/", O_RDONLY | O_CLOEXEC); }
+UniqueFd openSpare() { return UniqueFd(::open("/", O_RDONLY | O_CLOEXEC)); }
 } // namespace
 
 Server::Server(Loop& loop)
@@ -38,9 +38,7 @@ Server::Server(Loop& loop)
 }
 
 Server::~Server() {
-    watcher_.stop();
-    if (fd_ >= 0) ::close(fd_);
-    if (spareFd_ >= 0) ::close(spareFd_);
+    watcher_.stop();  // out of the poll set; fd_ and spareFd_ then close themselves
 }
 
 std::shared_ptr<Server> createServer(std::function<void(const SocketPtr&)> connectionListener) {
@@ -59,7 +57,7 @@ Server& Server::listen(int port, const std::string& host, std::function<void()> 
     if (cb) once("listening", std::move(cb));
     auto self = std::static_pointer_cast<Server>(shared_from_this());
     loop().adopt(self);  // again, if an earlier close() released it
-    if (fd_ >= 0) {
+    if (fd_) {
         loop().nextTick([self] {
             self->emit("error", Error::plain("Listen method has been called more than once without closing.",
                                              "ERR_SERVER_ALREADY_LISTEN"));
@@ -93,35 +91,31 @@ void Server::bindAndListen(const std::string& address, int family, int port, boo
         loop().nextTick([self, e] { self->emit("error", e); });
     };
     const auto sa = detail::makeSockAddr(address, port);
-    const int fd = ::socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
+    UniqueFd fd(::socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) {
         if (fallbackToIPv4) return bindAndListen("0.0.0.0", 4, port, false);
         return fail(errno);
     }
     const int on = 1, off = 0;
     // SO_REUSEADDR: a restarted server can bind while old connections sit in TIME_WAIT.
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    if (family == 6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
-    if (::bind(fd, sa.get(), sa.length) != 0) {
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (family == 6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    if (::bind(fd.get(), sa.get(), sa.length) != 0) {
         const int err = errno;
-        ::close(fd);
+        fd.reset();  // close(2) before a retry on IPv4 opens the next socket
         if (fallbackToIPv4 && err != EADDRINUSE) return bindAndListen("0.0.0.0", 4, port, false);
         return fail(err);
     }
-    if (::listen(fd, kBacklog) != 0) {
-        const int err = errno;
-        ::close(fd);
-        return fail(err);
-    }
-    fd_ = fd;
-    if (spareFd_ < 0) spareFd_ = openSpare();
-    const auto local = detail::localEndpoint(fd_);
+    if (::listen(fd.get(), kBacklog) != 0) return fail(errno);  // fd closes itself
+    fd_ = std::move(fd);
+    if (!spareFd_) spareFd_ = openSpare();
+    const auto local = detail::localEndpoint(fd_.get());
     bound_ = {local.address, local.family, local.port};
-    trace::line(fmt::format("server#{} listening on fd {} ({}:{})", handleId(), fd_, bound_.address, bound_.port));
-    watcher_.start(fd_, POLLIN);
+    trace::line(fmt::format("server#{} listening on fd {} ({}:{})", handleId(), fd_.get(), bound_.address, bound_.port));
+    watcher_.start(fd_.get(), POLLIN);
     setActive(true);
     loop().nextTick([self] {
-        if (self->fd_ >= 0) self->emit("listening");
+        if (self->fd_) self->emit("listening");
     });
 }
 
@@ -131,9 +125,9 @@ void Server::bindAndListen(const std::string& address, int family, int port, boo
 
 void Server::onReadable() {
     auto self = std::static_pointer_cast<Server>(shared_from_this());
-    for (int count = 0; count < kAcceptsPerWakeup && fd_ >= 0; ++count) {
-        const int cfd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (cfd < 0) {
+    for (int count = 0; count < kAcceptsPerWakeup && fd_; ++count) {
+        UniqueFd cfd(::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!cfd) {
             const int err = errno;
             if (err == EINTR || err == ECONNABORTED || err == EPROTO) continue;  // try the next one
             if (err == EAGAIN || err == EWOULDBLOCK) return;  // no one else is waiting
@@ -146,9 +140,10 @@ void Server::onReadable() {
         }
         auto socket = std::make_shared<Socket>(loop());
         loop().adopt(socket);
-        socket->adoptAccepted(cfd, self);
+        const int number = cfd.get();
+        socket->adoptAccepted(std::move(cfd), self);
         ++connections_;
-        trace::line(fmt::format("server#{} accept4 -> fd {} (socket#{})", handleId(), cfd, socket->handleId()));
+        trace::line(fmt::format("server#{} accept4 -> fd {} (socket#{})", handleId(), number, socket->handleId()));
         emit("connection", socket);
     }
 }
@@ -165,30 +160,28 @@ void Server::onReadable() {
 // if not, stop watching the listening socket for a moment (nginx's remedy) and let the
 // waiting clients wait.
 void Server::shedConnections() {
-    if (spareFd_ < 0) spareFd_ = openSpare();
-    if (spareFd_ < 0) {
+    if (!spareFd_) spareFd_ = openSpare();
+    if (!spareFd_) {
         watcher_.setEvents(0);
         std::weak_ptr<Server> weak = std::static_pointer_cast<Server>(shared_from_this());
         auto timer = kit::setTimeout(
             [weak] {
-                if (auto self = weak.lock(); self && self->fd_ >= 0) self->watcher_.setEvents(POLLIN);
+                if (auto self = weak.lock(); self && self->fd_) self->watcher_.setEvents(POLLIN);
             },
             kAcceptPauseMs);
         timer->unref();  // the listening server keeps the loop alive, not this timer
         trace::line(fmt::format("server#{} EMFILE and no spare descriptor: accepting paused", handleId()));
         return;
     }
-    ::close(spareFd_);
-    spareFd_ = -1;
+    spareFd_.reset();  // close(2): one descriptor free for accept4(2)
     int shed = 0;
     for (;;) {
-        const int cfd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (cfd < 0) {
+        const UniqueFd cfd(::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!cfd) {
             if (errno == EINTR) continue;
             break;
         }
-        ::close(cfd);
-        ++shed;
+        ++shed;  // cfd closes here: the client sees its connection end
     }
     spareFd_ = openSpare();
     trace::line(fmt::format("server#{} EMFILE: shed {} connection(s)", handleId(), shed));
@@ -200,10 +193,9 @@ void Server::shedConnections() {
 
 Server& Server::close(std::function<void()> cb) {
     if (cb) once("close", std::move(cb));
-    if (fd_ >= 0) {
+    if (fd_) {
         watcher_.stop();
-        ::close(fd_);
-        fd_ = -1;
+        fd_.reset();
         bound_ = {};
         setActive(false);
         trace::line(fmt::format("server#{} stopped listening", handleId()));
@@ -220,13 +212,13 @@ void Server::connectionClosed() {
 void Server::emitCloseIfDrained() {
     // Node's _emitCloseIfDrained: nothing to do while listening or while connections
     // remain; otherwise 'close' on the next tick.
-    if (fd_ >= 0 || connections_ > 0) return;
+    if (fd_ || connections_ > 0) return;
     auto self = std::static_pointer_cast<Server>(shared_from_this());
     loop().nextTick([self] {
         self->emit("close");
         // Closed and drained: like a libuv handle after its close callback, the loop
         // lets go of it. A later listen() adopts it again (the document's retry).
-        if (self->fd_ < 0 && self->connections_ == 0) self->loop().release(*self);
+        if (!self->fd_ && self->connections_ == 0) self->loop().release(*self);
     });
 }
 

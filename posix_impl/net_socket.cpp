@@ -58,15 +58,15 @@ int validatePort(std::string_view text) {
 }
 
 // A socket accepted by a Server: already connected, reading starts at once.
-void Socket::adoptAccepted(int fd, std::weak_ptr<Server> server) {
-    fd_ = fd;
+void Socket::adoptAccepted(UniqueFd fd, std::weak_ptr<Server> server) {
+    fd_ = std::move(fd);
     server_ = std::move(server);
     connected_ = true;
-    const auto local = detail::localEndpoint(fd);
-    const auto remote = detail::remoteEndpoint(fd);
+    const auto local = detail::localEndpoint(fd_.get());
+    const auto remote = detail::remoteEndpoint(fd_.get());
     local_ = {local.address, local.family, local.port};
     remote_ = {remote.address, remote.family, remote.port};
-    watcher_.start(fd_, 0);
+    watcher_.start(fd_.get(), 0);
     updateInterest();
 }
 
@@ -110,15 +110,15 @@ void Socket::connectTo(std::vector<std::pair<std::string, int>> addresses, std::
     remote_ = {address, family == 6 ? "IPv6" : "IPv4", port};
     const auto sa = detail::makeSockAddr(address, port);
     // Every descriptor is non-blocking and close-on-exec from birth, as libuv makes them.
-    const int fd = ::socket(sa.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
+    UniqueFd fd(::socket(sa.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) {
         connectTo(std::move(addresses), index + 1, port, Error::withHostPort(errno, "connect", address, port));
         return;
     }
-    fd_ = fd;
+    fd_ = std::move(fd);
     int r;
     do {
-        r = ::connect(fd_, sa.get(), sa.length);  // non-blocking: usually EINPROGRESS
+        r = ::connect(fd_.get(), sa.get(), sa.length);  // non-blocking: usually EINPROGRESS
     } while (r < 0 && errno == EINTR);
     if (r < 0 && errno != EINPROGRESS) {
         // Refused at once (rare on TCP): report it on a later tick, as libuv does.
@@ -131,8 +131,8 @@ void Socket::connectTo(std::vector<std::pair<std::string, int>> addresses, std::
         });
         return;
     }
-    trace::line(fmt::format("socket#{} connect({}, {}:{}) in progress", handleId(), fd_, address, port));
-    watcher_.start(fd_, POLLOUT);  // writable = the handshake finished, well or badly
+    trace::line(fmt::format("socket#{} connect({}, {}:{}) in progress", handleId(), fd_.get(), address, port));
+    watcher_.start(fd_.get(), POLLOUT);  // writable = the handshake finished, well or badly
     if (index + 1 < addresses.size()) {
         // More addresses to try: give this one 250 ms (Node's
         // autoSelectFamilyAttemptTimeout), then move on.
@@ -159,8 +159,8 @@ void Socket::onConnected() {
     clearTimeout(connectTimer_);
     connectTimer_.reset();
     pendingAddresses_.clear();
-    const auto local = detail::localEndpoint(fd_);
-    const auto remote = detail::remoteEndpoint(fd_);
+    const auto local = detail::localEndpoint(fd_.get());
+    const auto remote = detail::remoteEndpoint(fd_.get());
     local_ = {local.address, local.family, local.port};
     remote_ = {remote.address, remote.family, remote.port};
     trace::line(fmt::format("socket#{} connected {}:{} -> {}:{}", handleId(), local_.address, local_.port,
@@ -182,7 +182,7 @@ void Socket::onIo(short revents) {
     if (connecting_) {
         int err = 0;
         socklen_t len = sizeof err;
-        if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+        if (::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
         if (err == 0) {
             onConnected();
             return;
@@ -218,7 +218,7 @@ void Socket::readSome() {
             destroy(Error::errnoException(errno, "read"));  // ENOMEM: no memory to read into
             return;
         }
-        const ssize_t n = ::read(fd_, room.data(), room.size());  // read(2)
+        const ssize_t n = ::read(fd_.get(), room.data(), room.size());  // read(2)
         if (n > 0) {
             bytesRead_ += static_cast<std::uint64_t>(n);
             touchTimer();
@@ -321,7 +321,7 @@ void Socket::flush() {
             continue;
         }
         // send(2) with MSG_NOSIGNAL: a closed peer gives EPIPE, never SIGPIPE.
-        const ssize_t n = ::send(fd_, front.data() + queueOffset_, left, MSG_NOSIGNAL);
+        const ssize_t n = ::send(fd_.get(), front.data() + queueOffset_, left, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;  // kernel buffer full
@@ -359,7 +359,7 @@ void Socket::end() {
 void Socket::maybeShutdown() {
     if (!ending_ || finished_ || queued_ > 0 || !connected_ || destroyed_) return;
     finished_ = true;
-    if (::shutdown(fd_, SHUT_WR) != 0 && errno != ENOTCONN) {
+    if (::shutdown(fd_.get(), SHUT_WR) != 0 && errno != ENOTCONN) {
         destroy(Error::errnoException(errno, "shutdown"));
         return;
     }
@@ -379,7 +379,7 @@ void Socket::maybeShutdown() {
 // ===========================================================================
 
 void Socket::updateInterest() {
-    if (fd_ < 0) return;
+    if (!fd_) return;
     short events = 0;
     if (connecting_) {
         events = POLLOUT;
@@ -448,20 +448,17 @@ void Socket::destroy(const Error& err) {
 }
 
 void Socket::resetAndDestroy() {
-    if (fd_ >= 0) {
+    if (fd_) {
         // SO_LINGER with a zero timeout: close(2) sends RST instead of FIN.
         linger l{1, 0};
-        ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
     }
     destroy();
 }
 
 void Socket::closeFd() {
-    watcher_.stop();
-    if (fd_ >= 0) {
-        ::close(fd_);
-        fd_ = -1;
-    }
+    watcher_.stop();  // out of the poll set first, then close(2)
+    fd_.reset();
 }
 
 void Socket::onClose() {
