@@ -35,28 +35,25 @@ Answer lookupAndRun(const std::string& host, int family) {
     kit::Loop::getDefault().run();
     return answer;
 }
+
+// A literal: one address, the literal itself with its own family, no error, later.
+void requireLiteralAnswer(const Answer& a, const std::string& address, int family) {
+    REQUIRE(a.called);
+    REQUIRE_FALSE(a.calledDuringCall);
+    REQUIRE_FALSE(a.err.has_value());
+    REQUIRE(a.addresses.size() == 1);
+    CHECK(a.addresses[0].address == address);
+    CHECK(a.addresses[0].family == family);
+    test::requireIdle();
+}
 } // namespace
 
 TEST_CASE("an IPv4 literal is answered as it is, later, even when family 6 is asked", "[dns]") {
-    const Answer a = lookupAndRun("127.0.0.1", 6);
-    REQUIRE(a.called);
-    REQUIRE_FALSE(a.calledDuringCall);
-    REQUIRE_FALSE(a.err.has_value());
-    REQUIRE(a.addresses.size() == 1);
-    CHECK(a.addresses[0].address == "127.0.0.1");
-    CHECK(a.addresses[0].family == 4);
-    test::requireIdle();
+    requireLiteralAnswer(lookupAndRun("127.0.0.1", 6), "127.0.0.1", 4);
 }
 
 TEST_CASE("an IPv6 literal is answered as it is, later, even when family 4 is asked", "[dns]") {
-    const Answer a = lookupAndRun("::1", 4);
-    REQUIRE(a.called);
-    REQUIRE_FALSE(a.calledDuringCall);
-    REQUIRE_FALSE(a.err.has_value());
-    REQUIRE(a.addresses.size() == 1);
-    CHECK(a.addresses[0].address == "::1");
-    CHECK(a.addresses[0].family == 6);
-    test::requireIdle();
+    requireLiteralAnswer(lookupAndRun("::1", 4), "::1", 6);
 }
 
 TEST_CASE("a name asked for family 4 resolves through getaddrinfo to IPv4 addresses only", "[dns]") {
