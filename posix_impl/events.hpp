@@ -284,6 +284,9 @@ public:
 protected:
     /// @brief Set the id shown in traces (handles number themselves after construction).
     void setTraceId(std::uint64_t id) { id_ = id; }
+    /// @brief Call @p hook with the event's name after each `on`/`once`: what Node's
+    /// Readable does by overriding `on` (a `data` listener starts the flow).
+    void onListenerAdded(std::function<void(std::string_view)> hook) { listenerAdded_ = std::move(hook); }
 
 private:
     struct Listener {
@@ -335,7 +338,9 @@ private:
 
     template <class F>
     ListenerId add(std::size_t index, F&& fn, bool once) {
-        return dispatchAdd(index, std::forward<F>(fn), once, std::index_sequence_for<Events...>{});
+        const ListenerId id = dispatchAdd(index, std::forward<F>(fn), once, std::index_sequence_for<Events...>{});
+        if (listenerAdded_) listenerAdded_(names_[index]);
+        return id;
     }
 
     static constexpr std::array<std::string_view, sizeof...(Events)> names_{Events::name...};
@@ -343,6 +348,7 @@ private:
     std::string_view className_;
     std::uint64_t id_;
     ListenerId lastId_ = 0;
+    std::function<void(std::string_view)> listenerAdded_;  // see onListenerAdded
 };
 
 } // namespace kit

@@ -130,9 +130,9 @@ void Loop::poll(int timeoutMs) {
     pollfds_.clear();
     dispatch_.clear();
     for (IoWatcher* w : watchers_) {
-        // A watcher that wants nothing (a paused socket) is left out, as a negative fd
-        // would be: poll(2) reports POLLHUP and POLLERR even when events is 0, and a
-        // hung-up descriptor would wake us forever.
+        // A watcher that wants nothing (a paused socket with a full read buffer) is
+        // left out, as a negative fd would be: poll(2) reports POLLHUP and POLLERR even
+        // when events is 0, and a hung-up descriptor would wake us forever.
         if (w->events_ == 0) continue;
         pollfds_.push_back(pollfd{w->fd_, w->events_, 0});
         dispatch_.push_back(w);

@@ -34,9 +34,9 @@
 /// has none, so a new handle never receives the old descriptor's events (libuv's
 /// "reopened fd" bug, joyent/libuv#826).
 ///
-/// **Poller.** Watchers with no events wanted (a paused socket) are left out of the
-/// pollfd array entirely, as a negative fd would be, so an unmaskable POLLHUP cannot
-/// make the loop spin. EINTR from poll(2) re-polls with the remaining timeout. The
+/// **Poller.** Watchers with no events wanted (a paused socket with a full read
+/// buffer) are left out of the pollfd array entirely, as a negative fd would be, so an
+/// unmaskable POLLHUP cannot make the loop spin. EINTR from poll(2) re-polls with the remaining timeout. The
 /// poller is confined to `Loop::poll()`: a later lesson swaps it for epoll(7).
 ///
 /// What it leaves out: idle and prepare phases, `uv_stop`, multiple loops per thread

@@ -20,11 +20,16 @@
 ///   highWaterMark) are waiting, and `drain` follows when they are sent. As in Node,
 ///   `allowHalfOpen` is false: after the peer's FIN the socket ends its side too.
 ///   With `setEncoding("utf8")`, `data` listeners taking `std::string` get text that
-///   never splits a multi-byte character.
+///   never splits a multi-byte character. Reading follows Node's Readable: the socket
+///   *flows* (emits `data`) once a `data` listener is added or `resume()` is called,
+///   and stops flowing at `pause()`. While it does not flow it still reads, into its
+///   own buffer, until 16 KiB wait there; nothing is lost, and `end` waits behind the
+///   buffered data.
 ///
 /// Rules from `../shared/research/reliability.md` kept here: read everything buffered
 /// before reporting end or error (POLLHUP and POLLERR come with data still queued);
-/// a paused socket wants no events, so it leaves the poll set; POLLOUT is asked for
+/// a socket whose read buffer is full (16 KiB, nobody consuming) wants no POLLIN, so it
+/// leaves the poll set unless it has something to write; POLLOUT is asked for
 /// only while the write queue is not empty; at most 32 reads per wakeup so one busy
 /// peer cannot starve the others; EINTR retried, EAGAIN means "wait".
 ///
@@ -78,6 +83,9 @@ public:
     static constexpr std::size_t kHighWaterMark = 16 * 1024;
     /// @brief Largest `data` chunk: libuv reads 64 KiB at a time.
     static constexpr std::size_t kReadSize = 64 * 1024;
+    /// @brief Node's default highWaterMark for a socket's read side: 16 KiB. While
+    /// nobody consumes the data, the socket reads until this much waits in its buffer.
+    static constexpr std::size_t kReadableHighWaterMark = 16 * 1024;
 
     /// @brief `new net.Socket()`; prefer `net::createSocket()`, which the loop adopts.
     explicit Socket(Loop& loop);
@@ -106,12 +114,17 @@ public:
     void destroy(const Error& err);
     /// @brief Close with a TCP RST (SO_LINGER 0), as Node's `resetAndDestroy()`.
     void resetAndDestroy();
-    /// @brief Stop reading: `data` stops and the socket leaves the poll set.
+    /// @brief Stop emitting `data`. As in Node the socket goes on reading into its
+    /// buffer until 16 KiB wait there, then leaves the poll set (the kernel holds the
+    /// rest, and TCP's window slows the sender).
     void pause();
-    /// @brief Start reading again.
+    /// @brief Emit `data` again: first what waits in the buffer, then what arrives.
+    /// Adding a `data` listener does this too, unless `pause()` was called.
     void resume();
-    /// @brief Whether reading is paused.
-    bool isPaused() const { return paused_; }
+    /// @brief Whether `pause()` was called and no `resume()` since (Node's `isPaused()`).
+    bool isPaused() const { return flowing_ == Flow::Paused; }
+    /// @brief `socket.readableLength`: bytes read and waiting to be emitted.
+    std::size_t readableLength() const { return buffered_; }
     /// @brief Deliver text instead of bytes; only "utf8"/"utf-8" are supported.
     void setEncoding(std::string_view encoding);
     /// @brief Emit `timeout` after @p ms of inactivity (0 disables); as in Node the
@@ -147,8 +160,11 @@ private:
     void onConnected();
     void onIo(short revents);
     void readSome();
+    bool wantsToRead() const;
+    void flow();
     void flush();
     void onPeerEnd();
+    void emitEnd();
     void maybeShutdown();
     void updateInterest();
     void touchTimer();
@@ -166,8 +182,16 @@ private:
     std::size_t queued_ = 0;       // total bytes waiting
     bool connecting_ = false;
     bool connected_ = false;
-    bool paused_ = false;
+    // Node's readableFlowing: null until a 'data' listener or resume(), false after
+    // pause(). Only a flowing socket emits 'data'; the others keep what they read in
+    // readBuffer_, up to kReadableHighWaterMark.
+    enum class Flow { Null, Flowing, Paused };
+    Flow flowing_ = Flow::Null;
+    std::deque<Buffer> readBuffer_;  // read, not yet emitted
+    std::size_t buffered_ = 0;       // bytes in readBuffer_
+    bool flowScheduled_ = false;     // a flow() is queued on the next tick
     bool readEnded_ = false;     // peer's FIN seen
+    bool endEmitted_ = false;    // 'end' emitted (after the buffer was drained)
     bool ending_ = false;        // end() called
     bool finished_ = false;      // our FIN sent
     bool destroyed_ = false;

@@ -29,6 +29,11 @@ namespace kit::net {
 Socket::Socket(Loop& loop)
     : Handle(loop, "socket"), EventEmitter("Socket"), watcher_(loop, [this](short revents) { onIo(revents); }) {
     setTraceId(handleId());
+    // Node's Readable.prototype.on: the first 'data' listener starts the flow, unless
+    // the program called pause() (readableFlowing === false).
+    onListenerAdded([this](std::string_view event) {
+        if (event == "data" && flowing_ == Flow::Null) resume();
+    });
 }
 
 Socket::~Socket() { closeFd(); }
@@ -197,7 +202,7 @@ void Socket::onIo(short revents) {
     }
     // POLLHUP and POLLERR arrive with data still queued in the kernel: read it all
     // first; read(2) itself then reports the end (0) or the error (ECONNRESET).
-    if ((revents & (POLLIN | POLLHUP | POLLERR)) && !paused_ && !readEnded_) readSome();
+    if ((revents & (POLLIN | POLLHUP | POLLERR)) && wantsToRead()) readSome();
     if (destroyed_) return;
     if ((revents & (POLLOUT | POLLERR | POLLHUP)) && queued_ > 0) flush();
 }
@@ -206,11 +211,20 @@ void Socket::onIo(short revents) {
 // Reading.
 // ===========================================================================
 
+// Node's rule for a readable stream: read while it flows, or while less than its
+// highWaterMark waits to be consumed. A socket nobody consumes (no 'data' listener
+// yet, or paused) still reads up to 16 KiB, so it sees the peer's FIN or RST, and
+// then stops: the rest waits in the kernel, and TCP's window slows the sender.
+bool Socket::wantsToRead() const {
+    return connected_ && !destroyed_ && !readEnded_ &&
+           (flowing_ == Flow::Flowing || buffered_ < kReadableHighWaterMark);
+}
+
 void Socket::readSome() {
     // At most 32 reads per wakeup (libuv's count in uv__read): one fast peer must not
     // starve the other descriptors of this poll pass.
     for (int count = 0; count < 32; ++count) {
-        if (paused_ || destroyed_ || readEnded_) return;
+        if (!wantsToRead()) break;
         // libuv asks for memory before each read (alloc_cb); ours comes from the
         // socket's ReadArena, so the chunk the kernel fills is the chunk 'data' delivers.
         const auto room = arena_.room(kReadSize);
@@ -222,8 +236,14 @@ void Socket::readSome() {
         if (n > 0) {
             bytesRead_ += static_cast<std::uint64_t>(n);
             touchTimer();
-            emitData(arena_.commit(static_cast<std::size_t>(n)));
-            if (static_cast<std::size_t>(n) < room.size()) return;  // drained for now
+            Buffer chunk = arena_.commit(static_cast<std::size_t>(n));
+            if (flowing_ == Flow::Flowing && readBuffer_.empty()) {
+                emitData(chunk);  // the common case: straight to the listeners
+            } else {
+                buffered_ += chunk.size();  // nobody consumes now: keep it (Node's push)
+                readBuffer_.push_back(std::move(chunk));
+            }
+            if (static_cast<std::size_t>(n) < room.size()) break;  // drained for now
             continue;
         }
         if (n == 0) {  // the peer sent FIN: no more data will come
@@ -231,10 +251,11 @@ void Socket::readSome() {
             return;
         }
         if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // spurious wakeup: wait
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;  // spurious wakeup: wait
         destroy(Error::errnoException(errno, "read"));  // ECONNRESET, ETIMEDOUT...
         return;
     }
+    updateInterest();  // a buffer that just filled up takes the socket out of POLLIN
 }
 
 void Socket::emitData(const Buffer& chunk) {
@@ -250,9 +271,32 @@ void Socket::emitData(const Buffer& chunk) {
     if (!destroyed_ && listenerCountOf<std::string>("data") > 0) emit("data", chunk.toString());
 }
 
+// Deliver what waits in the buffer while the socket flows (a listener may pause it
+// again, or destroy it, between two chunks); then the end, if the FIN was read.
+void Socket::flow() {
+    while (flowing_ == Flow::Flowing && !destroyed_ && !readBuffer_.empty()) {
+        Buffer chunk = std::move(readBuffer_.front());
+        readBuffer_.pop_front();
+        buffered_ -= chunk.size();
+        emitData(chunk);
+    }
+    if (destroyed_) return;
+    if (readEnded_ && readBuffer_.empty() && flowing_ == Flow::Flowing) emitEnd();
+    updateInterest();
+}
+
 void Socket::onPeerEnd() {
     readEnded_ = true;
     updateInterest();
+    // Node emits 'end' only once everything read before the FIN has been consumed.
+    // With nothing waiting it comes at once, flowing or not; otherwise flow() emits
+    // it after the last buffered chunk.
+    if (readBuffer_.empty()) emitEnd();
+}
+
+void Socket::emitEnd() {
+    if (endEmitted_) return;
+    endEmitted_ = true;
     if (decoder_) {
         // What the decoder still holds is an incomplete character cut by the FIN.
         // Node's StringDecoder.end() turns it into one U+FFFD, emitted just before 'end'.
@@ -267,13 +311,22 @@ void Socket::onPeerEnd() {
 }
 
 void Socket::pause() {
-    paused_ = true;
-    updateInterest();  // wants no POLLIN now: it leaves the poll set if nothing to write
+    flowing_ = Flow::Paused;  // 'data' stops; reading goes on until the buffer is full
+    updateInterest();
 }
 
 void Socket::resume() {
-    paused_ = false;
+    flowing_ = Flow::Flowing;
     updateInterest();
+    // Node's resume() flows on the next tick (resume_ via process.nextTick): the
+    // caller's code finishes before the buffered chunks are emitted.
+    auto self = std::static_pointer_cast<Socket>(weak_from_this().lock());
+    if (flowScheduled_ || !self) return;  // !self: not owned by a shared_ptr yet
+    flowScheduled_ = true;
+    loop().nextTick([self] {
+        self->flowScheduled_ = false;
+        self->flow();
+    });
 }
 
 void Socket::setEncoding(std::string_view encoding) {
@@ -384,7 +437,7 @@ void Socket::updateInterest() {
     if (connecting_) {
         events = POLLOUT;
     } else if (connected_ && !destroyed_) {
-        if (!paused_ && !readEnded_) events |= POLLIN;
+        if (wantsToRead()) events |= POLLIN;
         if (queued_ > 0) events |= POLLOUT;
     }
     watcher_.setEvents(events);
@@ -427,6 +480,8 @@ void Socket::destroy() {
     closeFd();
     queue_.clear();
     queued_ = 0;
+    readBuffer_.clear();  // read but never consumed: dropped, as Node's destroy() does
+    buffered_ = 0;
     closeHandle();  // 'close' is emitted in the loop's close phase
     // Node's Socket._destroy: the server stops counting this connection now, not when
     // its 'close' is emitted, so a server closed meanwhile emits its own 'close' on

@@ -30,7 +30,7 @@
 //                                      KNOWN_DIFFERENCES in tests/diff/harness.js
 //   // @diff timeout MS                 per-run time limit (default 15000)
 // A scenario whose trace shows a documented difference has an expectation file,
-// NAME.expected (see tcp_reset_while_paused.expected): the runner then checks that
+// NAME.expected (tests/README.md says how to write one): the runner then checks that
 // Node prints its [node] section and the kit its [kit] section, and that the two
 // still differ (once the kit is fixed, the expectation file must go).
 //

@@ -366,3 +366,66 @@ TEST_CASE("utf8CompletePrefix holds back only an unfinished character", "[string
     CHECK(d.write("\xC3") == "");
     CHECK(d.write("\xA1!") == "\xC3\xA1!");
 }
+
+// Node's Readable on the read side: a socket nobody consumes reads into its own buffer
+// only up to its highWaterMark (16 KiB; one read of up to 64 KiB may pass it), then
+// leaves the rest in the kernel; the first 'data' listener delivers all of it, in order.
+TEST_CASE("a socket nobody consumes buffers at most 16 KiB plus one read, and loses nothing", "[net]") {
+    constexpr std::size_t kSize = 1024 * 1024;
+    std::vector<std::uint8_t> sent(kSize);
+    for (std::size_t i = 0; i < kSize; ++i) sent[i] = static_cast<std::uint8_t>(i * 7 + 3);
+    std::vector<std::uint8_t> received;
+    std::size_t bufferedBeforeListener = 0;
+    bool endBeforeListener = false;
+    std::shared_ptr<net::Server> server;
+    server = listenAnywhere([&](const net::SocketPtr& conn) {
+        conn->on("end", [&] { endBeforeListener = endBeforeListener || received.empty(); });
+        std::weak_ptr<net::Socket> weak = conn;
+        auto timer = setTimeout(
+            [&, weak] {
+                auto c = weak.lock();
+                REQUIRE(c);
+                bufferedBeforeListener = c->readableLength();
+                c->on("data", [&](const Buffer& d) { received.insert(received.end(), d.data(), d.data() + d.size()); });
+            },
+            200);
+        conn->on("close", [&] { server->close(); });
+    });
+    server->on("listening", [&] {
+        auto client = net::createConnection(server->address().port, "127.0.0.1");
+        client->on("connect", [&, client] { client->end(Buffer(std::vector<std::uint8_t>(sent))); });
+    });
+    Loop::getDefault().run();
+
+    CHECK(bufferedBeforeListener > 0);
+    CHECK(bufferedBeforeListener < net::Socket::kReadableHighWaterMark + net::Socket::kReadSize);
+    CHECK_FALSE(endBeforeListener);  // 'end' waited behind the buffered bytes
+    CHECK(received == sent);
+    test::requireIdle();
+}
+
+TEST_CASE("a paused socket with nothing buffered still sees the peer's FIN: 'end' comes while paused",
+          "[net]") {
+    test::Recorder rec;
+    std::shared_ptr<net::Server> server;
+    server = listenAnywhere([&](const net::SocketPtr& conn) {
+        conn->pause();
+        rec(std::string("isPaused ") + (conn->isPaused() ? "true" : "false"));
+        conn->on("data", [&](const Buffer&) { rec("data"); });
+        conn->on("end", [&] { rec("end"); });
+        conn->on("close", [&](bool hadError) {
+            rec(std::string("close ") + (hadError ? "true" : "false"));
+            server->close();
+        });
+    });
+    server->on("listening", [&] {
+        auto client = net::createConnection(server->address().port, "127.0.0.1");
+        client->on("connect", [client] { client->end(); });
+    });
+    Loop::getDefault().run();
+
+    // Node v20 prints the same: pause() stops 'data' only, and adding a 'data' listener
+    // to a paused socket does not resume it.
+    CHECK(rec.seen == std::vector<std::string>{"isPaused true", "end", "close false"});
+    test::requireIdle();
+}

@@ -1,5 +1,5 @@
 // Scenario tcp_data_before_listener, the C++ twin of tcp_data_before_listener.js (read
-// that file's comment first: this scenario shows a known difference).
+// that file's comment first).
 #include "console.hpp"
 #include "net.hpp"
 #include "process.hpp"

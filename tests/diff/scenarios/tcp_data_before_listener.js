@@ -1,15 +1,13 @@
 'use strict';
 // Scenario tcp_data_before_listener: bytes that arrive before anyone listens to 'data'.
-// A KNOWN DIFFERENCE (docs/differences.md, "Data with no 'data' listener"): see
-// tcp_data_before_listener.expected.
+// The kit used to lose them (docs/differences.md, section 3): it guards that fix.
 //
 // The client writes 10 bytes and ends as soon as it is connected. The server's `conn`
 // gets its 'data' listener only 200 ms after the connection.
-// Node: a Readable that nobody consumes does not flow; the bytes wait in its buffer,
-// and adding the 'data' listener starts the flow: 'data 10', then 'end'.
-// The kit: the socket reads at once and emits 'data' to no listener, so the bytes are
-// gone; 'end' (the client's FIN) comes before the listener exists, and the listener,
-// added later, never runs.
+// Node, and the kit: a Readable that nobody consumes does not flow; the bytes wait in
+// its buffer, the FIN behind them, and adding the 'data' listener starts the flow:
+// 'data 10', then 'end', then the server ends its side and the client closes.
+// (Before the fix the kit emitted the bytes to no listener and 'end' came at once.)
 // @diff compare per-object
 const net = require('net');
 

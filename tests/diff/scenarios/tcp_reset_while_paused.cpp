@@ -1,5 +1,5 @@
 // Scenario tcp_reset_while_paused, the C++ twin of tcp_reset_while_paused.js (read that
-// file's comment first: this scenario shows a known difference).
+// file's comment first).
 #include "console.hpp"
 #include "net.hpp"
 #include "process.hpp"

@@ -1,17 +1,16 @@
 'use strict';
 // Scenario tcp_reset_while_paused: an RST reaches a socket that was paused with data
-// not yet delivered. A KNOWN DIFFERENCE (docs/differences.md, "pause() stops reading"):
-// see tcp_reset_while_paused.expected.
+// not yet delivered. The kit used to read nothing while paused (docs/differences.md,
+// section 3): it guards that fix.
 //
 // The server pauses `conn` as soon as it is accepted. The client writes 10 bytes and,
 // 100 ms later, resets the connection; 200 ms after the client's 'close' the server
 // resumes `conn`.
-// Node: pause() only stops 'data' events; the stream keeps reading from the kernel
-// into its own buffer (up to its highWaterMark), so the RST is read while paused:
-// 'error' ECONNRESET and 'close(true)' come at once and the 10 bytes are never
-// delivered. The kit: a paused socket leaves the poll set and reads nothing, so the
-// bytes stay in the kernel; after resume() it reads them ('data 10') and then the
-// reset (ECONNRESET).
+// Node, and the kit: pause() only stops 'data' events; the stream keeps reading from
+// the kernel into its own buffer (up to its 16 KiB highWaterMark), so the RST is read
+// while paused: 'error' ECONNRESET and 'close(true)' come at once and the 10 bytes are
+// never delivered. (Before the fix the kit read nothing while paused: 'data 10' and
+// the reset came only after resume().)
 // @diff compare per-object
 const net = require('net');
 
