@@ -46,6 +46,14 @@ int writeAll(int fd, const std::uint8_t* data, std::size_t size) {
 ReadStream::ReadStream(Loop& loop, std::string path)
     : Handle(loop, "readstream"), EventEmitter("ReadStream"), path_(std::move(path)) {
     setTraceId(handleId());
+    // Node's Readable.on: a 'data' listener added once the file is open starts the
+    // flow (one added before 'open' is seen when the open completes, in start()). The
+    // flow starts on the next tick, so on() never emits from inside itself.
+    onListenerAdded([this](std::string_view event) {
+        if (event != "data" || paused_ || !fd_ || destroyed_) return;
+        auto self = std::static_pointer_cast<ReadStream>(weak_from_this().lock());
+        if (self) this->loop().nextTick([self] { self->readNext(); });
+    });
 }
 
 ReadStream::~ReadStream() = default;  // fd_ (a UniqueFd) closes the file if still open

@@ -327,6 +327,37 @@ TEST_CASE("createReadStream on a missing file: error ENOENT with Node's message,
     test::requireIdle();
 }
 
+TEST_CASE("a 'data' listener added to a ReadStream after 'open' starts the flow, as in Node", "[fs]") {
+    // node: createReadStream(f); setTimeout(() => s.on('data', ...), 100) prints
+    // open, ready, then every byte and 'end', then 'close'.
+    const std::string path = tempPath("late-listener.bin");
+    std::vector<std::uint8_t> bytes(200000);
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i % 251);
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                static_cast<std::streamsize>(bytes.size()));
+    test::Recorder rec;
+    std::vector<std::uint8_t> received;
+    auto stream = fs::createReadStream(path);
+    stream->on("open", [&](int) { rec("open"); });
+    stream->on("ready", [&] { rec("ready"); });
+    stream->on("end", [&] { rec("end"); });
+    stream->on("close", [&] { rec("close"); });
+    std::weak_ptr<fs::ReadStream> weak = stream;
+    setTimeout(
+        [&, weak] {
+            rec("attach");
+            if (auto s = weak.lock())
+                s->on("data", [&](const Buffer& d) { received.insert(received.end(), d.data(), d.data() + d.size()); });
+        },
+        100);
+    stream.reset();
+    Loop::getDefault().run();
+    std::remove(path.c_str());
+    CHECK(rec.seen == std::vector<std::string>{"open", "ready", "attach", "end", "close"});
+    CHECK(received == bytes);
+    test::requireIdle();
+}
+
 TEST_CASE("writeFile into a missing directory reports ENOENT with the path", "[fs]") {
     std::optional<Error> seen;
     bool called = false;
