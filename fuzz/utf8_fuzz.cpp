@@ -9,16 +9,18 @@
 // one StringDecoder in the pieces the cuts make, as TCP would deliver it.
 //
 // Invariants, for any bytes:
-//  * the outputs of write() in order, then end(), concatenate to the input exactly
-//    (nothing lost, duplicated or reordered; malformed bytes pass through);
-//  * the decoder never holds back more than 3 bytes;
+//  * every write() and end() output is valid UTF-8 (malformed input becomes U+FFFD);
+//  * the outputs of write() in order, then end(), concatenate to the reference decode
+//    of the whole input below (each maximal subpart of a malformed sequence is one
+//    U+FFFD: Unicode's recommended practice, the WHATWG decoder, Node's
+//    buf.toString()), and utf8Decode() of the whole input gives the same;
 //  * utf8CompletePrefix(s) <= s.size() and cuts at most 3 bytes.
 // and, when the input is valid UTF-8 (RFC 3629: no overlong forms, no surrogates,
 // nothing above U+10FFFF):
-//  * every write() output is itself valid UTF-8, so no output ends (or starts) inside
-//    a multi-byte character, and end() returns nothing;
+//  * the outputs concatenate to the input exactly, and end() returns nothing;
 //  * utf8CompletePrefix of every prefix of the input is exactly the last character
 //    boundary at or before the prefix's end.
+// (What Node returns chunk by chunk is pinned by tests/unit/string_decoder_test.cpp.)
 #include "string_decoder.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -75,6 +77,39 @@ bool validUtf8(std::string_view s) {
 
 bool isContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
+// The reference decode, written apart from the kit's: at each position, the longest
+// prefix of a well-formed sequence (Table 3-7 of the Unicode standard) is either a
+// whole character, copied, or a maximal subpart, replaced by one U+FFFD (at least one
+// byte is consumed).
+std::string referenceDecode(std::string_view s) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t len = 0;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c < 0x80) len = 1;
+        else if (c >= 0xC2 && c <= 0xDF) len = 2;
+        else if (c == 0xE0) len = 3, lo = 0xA0;
+        else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) len = 3;
+        else if (c == 0xED) len = 3, hi = 0x9F;
+        else if (c == 0xF0) len = 4, lo = 0x90;
+        else if (c >= 0xF1 && c <= 0xF3) len = 4;
+        else if (c == 0xF4) len = 4, hi = 0x8F;
+        std::size_t fit = len == 0 ? 0 : 1;  // bytes of a well-formed prefix so far
+        while (fit < len && i + fit < s.size()) {
+            const auto b = static_cast<unsigned char>(s[i + fit]);
+            const unsigned from = fit == 1 ? lo : 0x80, to = fit == 1 ? hi : 0xBF;
+            if (b < from || b > to) break;
+            ++fit;
+        }
+        if (len > 0 && fit == len) out.append(s.substr(i, len));
+        else out += "\xEF\xBF\xBD";
+        i += fit == 0 ? 1 : fit;
+    }
+    return out;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -100,16 +135,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t cut : cuts) {
         const std::string out = decoder.write(std::string_view(input).substr(fed, cut - fed));
         fed = cut;
+        CHECK(validUtf8(out));
         joined += out;
-        CHECK(joined.size() <= fed);
-        CHECK(fed - joined.size() <= 3);  // at most an unfinished 4-byte character held back
-        CHECK(std::string_view(input).substr(0, joined.size()) == joined);
-        if (valid) CHECK(validUtf8(out));
     }
     const std::string rest = decoder.end();
+    CHECK(validUtf8(rest));
     if (valid) CHECK(rest.empty());
     joined += rest;
-    CHECK(joined == input);
+    const std::string reference = referenceDecode(input);
+    CHECK(joined == reference);
+    CHECK(kit::utf8Decode(input) == reference);
+    if (valid) CHECK(joined == input);
 
     // ---- utf8CompletePrefix on the input and on each prefix at a cut
     const std::size_t whole = kit::utf8CompletePrefix(input);

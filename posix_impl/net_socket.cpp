@@ -300,7 +300,7 @@ void Socket::emitEnd() {
     if (decoder_) {
         // What the decoder still holds is an incomplete character cut by the FIN.
         // Node's StringDecoder.end() turns it into one U+FFFD, emitted just before 'end'.
-        if (!decoder_->end().empty()) emit("data", std::string("\xEF\xBF\xBD"));
+        if (std::string tail = decoder_->end(); !tail.empty()) emit("data", tail);
     }
     emit("end");
     if (destroyed_) return;

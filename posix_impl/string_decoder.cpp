@@ -1,6 +1,8 @@
 // string_decoder.cpp: hold back an incomplete UTF-8 character (see string_decoder.hpp).
 #include "string_decoder.hpp"
 
+#include <algorithm>
+
 namespace kit {
 
 std::size_t utf8CompletePrefix(std::string_view bytes) {
@@ -18,17 +20,119 @@ std::size_t utf8CompletePrefix(std::string_view bytes) {
     return n;  // ASCII, or more than 3 continuation bytes (malformed: pass through)
 }
 
-std::string StringDecoder::write(std::string_view bytes) {
-    pending_.append(bytes);
-    const std::size_t complete = utf8CompletePrefix(pending_);
-    std::string out = pending_.substr(0, complete);
-    pending_.erase(0, complete);
+namespace {
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
+
+bool isContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+} // namespace
+
+// The UTF-8 decoder of the WHATWG Encoding standard (section 9.1.1), over a complete
+// input. A lead byte says how many continuation bytes follow and, for E0, ED, F0 and
+// F4, narrows the range of the first one (no overlong forms, no surrogates, nothing
+// past U+10FFFF). A byte that does not fit ends the sequence: one U+FFFD for what came
+// before it, and the byte is looked at again as the start of the next character. An
+// input that ends inside a sequence ends with one U+FFFD.
+std::string utf8Decode(std::string_view bytes) {
+    std::string out;
+    out.reserve(bytes.size());
+    std::size_t needed = 0, start = 0;
+    unsigned char lower = 0x80, upper = 0xBF;
+    std::size_t i = 0;
+    while (i < bytes.size()) {
+        const auto b = static_cast<unsigned char>(bytes[i]);
+        if (needed == 0) {
+            if (b < 0x80) {
+                out += static_cast<char>(b);
+            } else if (b >= 0xC2 && b <= 0xDF) {
+                needed = 1;
+            } else if (b >= 0xE0 && b <= 0xEF) {
+                if (b == 0xE0) lower = 0xA0;
+                if (b == 0xED) upper = 0x9F;
+                needed = 2;
+            } else if (b >= 0xF0 && b <= 0xF4) {
+                if (b == 0xF0) lower = 0x90;
+                if (b == 0xF4) upper = 0x8F;
+                needed = 3;
+            } else {
+                out += kReplacement;  // 80..C1 and F5..FF never start a character
+            }
+            start = i++;
+            continue;
+        }
+        if (b < lower || b > upper) {  // the sequence breaks off before this byte
+            needed = 0;
+            lower = 0x80;
+            upper = 0xBF;
+            out += kReplacement;
+            continue;  // the same byte again, as a possible start
+        }
+        lower = 0x80;
+        upper = 0xBF;
+        if (--needed == 0) out.append(bytes.substr(start, i + 1 - start));
+        ++i;
+    }
+    if (needed > 0) out += kReplacement;
     return out;
 }
 
+// Node's decoder, in three steps per chunk:
+//  1. finish the character held from the last chunk with the continuation bytes this
+//     one starts with; a byte that is not one ends it early (it is then malformed);
+//  2. look at the end of the chunk: if its last character is cut (its lead byte asks
+//     for more bytes than are there), hold those bytes back for the next chunk;
+//  3. decode the rest at once, malformed bytes and all.
+std::string StringDecoder::write(std::string_view bytes) {
+    std::string prefix;
+    if (missing_ > 0) {
+        const std::size_t look = std::min(bytes.size(), missing_);
+        for (std::size_t i = 0; i < look; ++i) {
+            if (!isContinuation(static_cast<unsigned char>(bytes[i]))) {
+                held_.append(bytes.substr(0, i));  // what continued it, then it breaks off
+                bytes.remove_prefix(i);
+                missing_ = 0;
+                break;
+            }
+        }
+        const std::size_t taken = std::min(bytes.size(), missing_);
+        held_.append(bytes.substr(0, taken));
+        bytes.remove_prefix(taken);
+        missing_ -= taken;
+        if (missing_ > 0) return {};  // still unfinished, and the chunk is used up
+        prefix = utf8Decode(held_);
+        held_.clear();
+    }
+    if (bytes.empty()) return prefix;
+
+    // Step 2: walk back from the last byte to the lead byte of the last character.
+    std::size_t hold = 0;
+    const std::size_t n = bytes.size();
+    if (static_cast<unsigned char>(bytes[n - 1]) & 0x80) {
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto c = static_cast<unsigned char>(bytes[n - k]);
+            if (isContinuation(c)) {
+                if (k >= 4 || k == n) break;  // no lead byte in reach: nothing to hold
+                continue;
+            }
+            std::size_t length = 0;  // what the lead byte promises
+            if ((c & 0xE0) == 0xC0) length = 2;
+            else if ((c & 0xF0) == 0xE0) length = 3;
+            else if ((c & 0xF8) == 0xF0) length = 4;
+            if (length > k) {
+                hold = k;
+                missing_ = length - k;
+            }
+            break;
+        }
+    }
+    held_.assign(bytes.substr(n - hold));
+    bytes.remove_suffix(hold);
+    return prefix + utf8Decode(bytes);
+}
+
 std::string StringDecoder::end() {
-    std::string out;
-    out.swap(pending_);
+    std::string out = held_.empty() ? std::string() : utf8Decode(held_);
+    held_.clear();
+    missing_ = 0;
     return out;
 }
 
