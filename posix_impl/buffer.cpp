@@ -8,6 +8,8 @@
 //   munmap(2)               when the socket and the last chunk are gone
 #include "buffer.hpp"
 
+#include "string_decoder.hpp"
+
 #include <malloc.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -222,6 +224,10 @@ Buffer::Buffer(std::unique_ptr<std::uint8_t[]> bytes, std::size_t size) {
     data_ = owner.get();
     size_ = size;
     owner_ = std::move(owner);
+}
+
+std::string Buffer::toString() const {
+    return utf8Decode(std::string_view(reinterpret_cast<const char*>(data_), size_));
 }
 
 Buffer Buffer::concat(std::vector<Buffer>&& list) {

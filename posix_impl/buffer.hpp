@@ -94,8 +94,10 @@ public:
     std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
     /// @brief Pointer to the first byte.
     const std::uint8_t* data() const { return data_; }
-    /// @brief `buf.toString()`: the bytes as text.
-    std::string toString() const { return {reinterpret_cast<const char*>(data_), size_}; }
+    /// @brief `buf.toString()`: the bytes decoded as UTF-8, as Node does: valid text
+    /// comes out unchanged, and each malformed sequence (a character cut in two
+    /// included) becomes U+FFFD (see string_decoder.hpp).
+    std::string toString() const;
     /// @brief Byte @p i.
     std::uint8_t operator[](std::size_t i) const { return data_[i]; }
     /// @brief Byte-wise equality (`buf.equals(other)`).

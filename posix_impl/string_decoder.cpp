@@ -33,6 +33,9 @@ bool isContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 // before it, and the byte is looked at again as the start of the next character. An
 // input that ends inside a sequence ends with one U+FFFD.
 std::string utf8Decode(std::string_view bytes) {
+    // ASCII, the common case, needs no decoding at all.
+    if (std::none_of(bytes.begin(), bytes.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+        return std::string(bytes);
     std::string out;
     out.reserve(bytes.size());
     std::size_t needed = 0, start = 0;

@@ -182,3 +182,10 @@ TEST_CASE("arena chunks may die on another thread while the owner reads", "[buff
         REQUIRE(mine[8191] == 99);
     }
 }
+
+TEST_CASE("toString() decodes UTF-8 as Node's buf.toString(): malformed bytes become U+FFFD", "[buffer]") {
+    // node: Buffer.from([0x6f, 0x6c, 0xc3, 0xa1]).toString() === 'olá';
+    //       Buffer.from([0x61, 0xff, 0xe2, 0x82]).toString() === 'a\ufffd\ufffd'
+    CHECK(Buffer::from("ol\xC3\xA1").toString() == "ol\xC3\xA1");
+    CHECK(Buffer::from("a\xFF\xE2\x82").toString() == "a\xEF\xBF\xBD\xEF\xBF\xBD");
+}
