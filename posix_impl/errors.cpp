@@ -169,12 +169,27 @@ Error Error::plain(std::string message, std::string code, std::string name) {
     return e;
 }
 
-std::string inspect(const Error& err) {
-    std::string out = fmt::format("{}: {}", err.name, err.message);
+Error Error::aggregate(std::vector<Error> errors) {
+    Error e;
+    e.name = "AggregateError";
+    e.code = errors.empty() ? std::string() : errors.front().code;
+    e.codeInHeader = true;
+    e.errors = std::move(errors);
+    return e;
+}
+
+namespace {
+// util.inspect of an error, its properties indented by @p indent spaces (nested errors
+// of an AggregateError sit 4 deeper, as Node prints them).
+std::string inspectAt(const Error& err, std::size_t indent) {
+    std::string out = err.codeInHeader && !err.code.empty()
+                          ? fmt::format("{} [{}]: {}", err.name, err.code, err.message)
+                          : fmt::format("{}: {}", err.name, err.message);
+    const std::string pad(indent + 2, ' ');
     std::string props;
-    auto add = [&props](const std::string& line) {
+    auto add = [&props, &pad](const std::string& line) {
         props += props.empty() ? "" : ",\n";
-        props += "  " + line;
+        props += pad + line;
     };
     if (err.codeFirst && !err.code.empty()) add(fmt::format("code: '{}'", err.code));
     if (err.errnum != 0) add(fmt::format("errno: {}", err.errnum));
@@ -184,8 +199,19 @@ std::string inspect(const Error& err) {
     if (err.hostname) add(fmt::format("hostname: '{}'", *err.hostname));
     if (err.address) add(fmt::format("address: '{}'", *err.address));
     if (err.port) add(fmt::format("port: {}", *err.port));
-    if (!props.empty()) out += " {\n" + props + "\n}";
+    if (!err.errors.empty()) {
+        std::string list;
+        for (const auto& nested : err.errors) {
+            list += list.empty() ? "" : ",\n";
+            list += std::string(indent + 4, ' ') + inspectAt(nested, indent + 4);
+        }
+        add("[errors]: [\n" + list + "\n" + pad + "]");
+    }
+    if (!props.empty()) out += " {\n" + props + "\n" + std::string(indent, ' ') + "}";
     return out;
 }
+} // namespace
+
+std::string inspect(const Error& err) { return inspectAt(err, 0); }
 
 } // namespace kit

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kit {
 
@@ -38,6 +39,11 @@ struct Error : std::exception {
     /// @brief Node sets `code` before `errno` on listen errors, so `console.log` lists
     /// it first there; elsewhere `errno` comes first. Only the printed order changes.
     bool codeFirst = false;
+    /// @brief A Node-internal error (Node's `NodeError`, `NodeAggregateError`): its
+    /// code shows in the first line, `AggregateError [ECONNREFUSED]: `.
+    bool codeInHeader = false;
+    /// @brief `err.errors` of an AggregateError: one error per failed attempt.
+    std::vector<Error> errors;
 
     /// @brief The message, for `std::exception` users.
     const char* what() const noexcept override { return message.c_str(); }
@@ -66,6 +72,11 @@ struct Error : std::exception {
     /// @param syscall the name shown in the message, e.g. "getaddrinfo"
     /// @param hostname the name that was looked up
     static Error dns(int gaiCode, std::string_view syscall, std::string_view hostname);
+
+    /// @brief Node's `NodeAggregateError`: every attempt to connect to a name with
+    /// several addresses failed. Empty message, the first error's code, and
+    /// @p errors (in attempt order) under `[errors]`.
+    static Error aggregate(std::vector<Error> errors);
 
     /// @brief A plain `new Error(message)` (or TypeError/RangeError with @p name) with a code.
     static Error plain(std::string message, std::string code = {}, std::string name = "Error");

@@ -203,6 +203,7 @@ private:
     std::shared_ptr<Timeout> connectTimer_;  // one address attempt (autoSelectFamily)
     std::vector<std::pair<std::string, int>> pendingAddresses_;  // addresses being tried
     std::size_t pendingIndex_ = 0;
+    std::vector<Error> attemptErrors_;  // one per failed address, for an AggregateError
     int pendingPort_ = 0;
     std::shared_ptr<Timeout> idleTimer_;
     double idleMs_ = 0;

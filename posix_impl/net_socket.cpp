@@ -107,8 +107,15 @@ Socket& Socket::connect(int port, const std::string& host, std::function<void()>
 
 void Socket::connectTo(std::vector<std::pair<std::string, int>> addresses, std::size_t index, int port,
                        std::optional<Error> lastError) {
+    if (lastError) attemptErrors_.push_back(*lastError);
     if (index >= addresses.size()) {
-        destroy(*lastError);
+        // Every address failed. With one, its error; with several, Node 20's
+        // internalConnectMultiple reports them all at once: an AggregateError whose
+        // [errors] are the attempts' errors in order ("AggregateError [ECONNREFUSED]: "
+        // on a machine where localhost is both ::1 and 127.0.0.1).
+        if (addresses.size() > 1) destroy(Error::aggregate(std::move(attemptErrors_)));
+        else destroy(*lastError);
+        attemptErrors_.clear();
         return;
     }
     const auto& [address, family] = addresses[index];
@@ -164,6 +171,7 @@ void Socket::onConnected() {
     clearTimeout(connectTimer_);
     connectTimer_.reset();
     pendingAddresses_.clear();
+    attemptErrors_.clear();
     const auto local = detail::localEndpoint(fd_.get());
     const auto remote = detail::remoteEndpoint(fd_.get());
     local_ = {local.address, local.family, local.port};

@@ -29,6 +29,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const h = require('./helpers');
+const { normalise } = require('../diff/harness');
 
 h.requireBuilt(h.BIN.tcpServer, h.BIN.tcpClient);
 after(h.killAll);
@@ -330,9 +331,13 @@ test('no server running: the C++ client dies like client.js, with Node\'s unhand
   assert.equal(cppErr[0], 'node:events:502');
   assert.equal(cppErr[0], nodeErr[0], 'same first stderr line as client.js');
   assert.equal(cppErr[1], nodeErr[1]); // "      throw er; // Unhandled 'error' event"
-  assert.ok(cpp.stderr.includes(`Error: connect ECONNREFUSED 127.0.0.1:${port}\n`), cpp.stderr);
-  assert.ok(cpp.stderr.includes("  code: 'ECONNREFUSED',\n"), cpp.stderr);
-  assert.equal(props(cpp.stderr), props(node.stderr), 'same error properties as client.js');
+  assert.ok(cpp.stderr.includes(`ECONNREFUSED 127.0.0.1:${port}`), cpp.stderr);
+  assert.ok(/^ {2}code: 'ECONNREFUSED',$/m.test(cpp.stderr), cpp.stderr);
+  // The whole report, Node's stack frames and runtime line aside (tests/diff/harness.js).
+  // Where `localhost` is only 127.0.0.1 it is one `Error: connect ECONNREFUSED`; where
+  // it is ::1 and 127.0.0.1 as well, both programs try both and report an
+  // `AggregateError [ECONNREFUSED]` holding the two errors (docs/node-oracle.md §1.3).
+  assert.equal(normalise(cpp.stderr), normalise(node.stderr), 'the same report as client.js');
 });
 
 // ---------------------------------------------------------------- missing client file

@@ -143,3 +143,34 @@ TEST_CASE("libuv's names and descriptions of errno values", "[errors]") {
     REQUIRE(kit::errorDescription(EMSGSIZE) == "message too long");
     test::requireIdle();
 }
+
+TEST_CASE("an AggregateError prints as Node prints it: code in the first line, [errors] nested",
+          "[errors]") {
+    // node (docs/node-oracle.md 1.3, stack frames left out as everywhere in the kit):
+    // console.log of the error connect() gives when localhost is ::1 and 127.0.0.1.
+    const kit::Error agg = kit::Error::aggregate({kit::Error::withHostPort(ECONNREFUSED, "connect", "::1", 8124),
+                                                  kit::Error::withHostPort(ECONNREFUSED, "connect", "127.0.0.1", 8124)});
+    CHECK(agg.name == "AggregateError");
+    CHECK(agg.message.empty());
+    CHECK(agg.code == "ECONNREFUSED");
+    CHECK(kit::inspect(agg) ==
+          "AggregateError [ECONNREFUSED]:  {\n"
+          "  code: 'ECONNREFUSED',\n"
+          "  [errors]: [\n"
+          "    Error: connect ECONNREFUSED ::1:8124 {\n"
+          "      errno: -111,\n"
+          "      code: 'ECONNREFUSED',\n"
+          "      syscall: 'connect',\n"
+          "      address: '::1',\n"
+          "      port: 8124\n"
+          "    },\n"
+          "    Error: connect ECONNREFUSED 127.0.0.1:8124 {\n"
+          "      errno: -111,\n"
+          "      code: 'ECONNREFUSED',\n"
+          "      syscall: 'connect',\n"
+          "      address: '127.0.0.1',\n"
+          "      port: 8124\n"
+          "    }\n"
+          "  ]\n"
+          "}");
+}

@@ -36,10 +36,14 @@ void next(std::size_t i, int port) {
     client->on("end", [name] { console::log(name, "end (unexpected)"); });
     client->on("finish", [name] { console::log(name, "finish (unexpected)"); });
     client->on("error", [name, port](const Error& err) {
-        console::log(name, "error", err.code, err.syscall, "errno=" + std::to_string(err.errnum));
+        // A field the error does not have prints as JavaScript prints it: undefined (the
+        // AggregateError of 'localhost' where it is ::1 and 127.0.0.1 has only a code).
+        const std::string syscall = err.syscall.empty() ? "undefined" : err.syscall;
+        const std::string errnum = err.errnum == 0 ? "undefined" : std::to_string(err.errnum);
+        const std::string portText = !err.port ? "undefined" : *err.port == port ? "PORT" : std::to_string(*err.port);
+        console::log(name, "error", err.code, syscall, "errno=" + errnum);
         console::log(name, "error message", "\"" + withoutPort(err.message, port) + "\"");
-        console::log(name, "error", "address=" + err.address.value_or("undefined"),
-                     "port=" + (err.port == port ? std::string("PORT") : std::to_string(err.port.value_or(0))));
+        console::log(name, "error", "address=" + err.address.value_or("undefined"), "port=" + portText);
     });
     client->on("close", [name, weak, i, port](bool hadError) {
         auto c = weak.lock();

@@ -5,7 +5,9 @@
 // too). Three clients, one after the other: an IPv4 literal, an IPv6 literal, and the
 // name 'localhost' (one address, 127.0.0.1, on the reference machine). Each gets
 // 'error' (ECONNREFUSED, syscall 'connect', the address and port it tried), then
-// 'close' with hadError true; never 'connect', 'ready', 'end' or 'finish'.
+// 'close' with hadError true; never 'connect', 'ready', 'end' or 'finish'. Where
+// 'localhost' is ::1 and 127.0.0.1, client3's error is an AggregateError with only a
+// code and an empty message (its syscall, errno, address and port are undefined).
 // @diff ports 1
 const net = require('net');
 
