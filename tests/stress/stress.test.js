@@ -38,6 +38,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const h = require('../integration/helpers');
+const { normalise } = require('../diff/harness');
 
 h.requireBuilt(h.BIN.tcpServer, h.BIN.tcpClient);
 
@@ -964,6 +965,37 @@ test('--host nosuchhost.invalid: the C++ client dies like client.js, with Node\'
     if (errorCode(cpp.stderr) === errorCode(node.stderr)) {
       assert.equal(props(cpp.stderr), props(node.stderr), 'same error properties as client.js');
     }
+  } finally {
+    await Promise.all([cpp.stop(), node.stop()]);
+  }
+});
+
+// ================================================================ B5b: localhost with two addresses
+
+// A fresh Debian install maps localhost to ::1 as well as 127.0.0.1. Node 20 then tries
+// both and, when both are refused, reports one AggregateError holding the two errors.
+// This machine's /etc/hosts has 127.0.0.1 only, so both clients run in a mount
+// namespace of their own (unshare -m) where a bind mount puts the two-address file
+// over /etc/hosts. (Where the machine has no IPv6 address but ::1, getaddrinfo's
+// AI_ADDRCONFIG drops ::1 and both print the one-address report: still compared.)
+test('localhost as ::1 and 127.0.0.1 (unshare -m, bind-mounted /etc/hosts), no server: the C++ client reports the same AggregateError [ECONNREFUSED] as client.js', { timeout: 60000 }, async (t) => {
+  if (!IS_ROOT) { t.skip('needs root for a mount namespace (unshare -m, mount --bind)'); return; }
+  const dir = h.workDir({ serverFiles: false });
+  fs.writeFileSync(path.join(dir, CLIENT_FILE), 'ninguem escuta');
+  const hosts = path.join(dir, 'hosts');
+  fs.writeFileSync(hosts, '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n');
+  const wrap = ['unshare', '-m', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts];
+  const port = await h.freeTcpPort();  // free on '::', so on ::1 and 127.0.0.1
+  const cpp = spawnClient('cpp', dir, port, { wrap });
+  const node = spawnClient('node', dir, port, { wrap });
+  try {
+    await Promise.all([cpp.exit(30000), node.exit(30000)]);
+    const aggregate = node.stderr.includes('AggregateError [ECONNREFUSED]');
+    t.diagnostic(`client.js reported ${aggregate ? 'an AggregateError (both addresses tried)' : 'one error (::1 not offered here)'}`);
+    assert.equal(node.code, 1, node.stderr);
+    assert.equal(cpp.code, 1, cpp.stderr);
+    assert.equal(cpp.stdout, '');
+    assert.equal(normalise(cpp.stderr), normalise(node.stderr), 'the same report as client.js (stack frames aside)');
   } finally {
     await Promise.all([cpp.stop(), node.stop()]);
   }
