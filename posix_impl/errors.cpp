@@ -166,6 +166,9 @@ Error Error::plain(std::string message, std::string code, std::string name) {
     e.name = std::move(name);
     e.message = std::move(message);
     e.code = std::move(code);
+    // Node's own errors (NodeError: every ERR_* code) show the code in their first
+    // line: "Error [ERR_STREAM_WRITE_AFTER_END]: write after end".
+    e.codeInHeader = e.code.rfind("ERR_", 0) == 0;
     return e;
 }
 

@@ -174,3 +174,16 @@ TEST_CASE("an AggregateError prints as Node prints it: code in the first line, [
           "  ]\n"
           "}");
 }
+
+TEST_CASE("Node's own errors (ERR_* codes) show the code in their first line", "[errors]") {
+    // node: util.inspect of socket.write() after end() and of connect({port: 'abc'}),
+    // stack frames left out: "Error [ERR_STREAM_WRITE_AFTER_END]: write after end {".
+    CHECK(kit::inspect(kit::Error::plain("write after end", "ERR_STREAM_WRITE_AFTER_END")) ==
+          "Error [ERR_STREAM_WRITE_AFTER_END]: write after end {\n  code: 'ERR_STREAM_WRITE_AFTER_END'\n}");
+    CHECK(kit::inspect(kit::Error::plain("Port should be >= 0 and < 65536. Received type string ('abc').",
+                                         "ERR_SOCKET_BAD_PORT", "RangeError")) ==
+          "RangeError [ERR_SOCKET_BAD_PORT]: Port should be >= 0 and < 65536. Received type string ('abc'). {\n"
+          "  code: 'ERR_SOCKET_BAD_PORT'\n}");
+    // An error whose code came from the system (errno) keeps the plain first line.
+    CHECK(kit::inspect(kit::Error::errnoException(ECONNRESET, "read")).rfind("Error: read ECONNRESET {", 0) == 0);
+}
