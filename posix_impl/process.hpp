@@ -7,10 +7,12 @@
 /// ending `main` with `return kit::process::run();`.
 ///
 /// What it leaves out: `` process.on('exit') ``, signals as events, `argv` parsing (each
-/// lesson parses its own flags), `env` (use `std::getenv`).
+/// lesson parses its own flags), `env` (use `std::getenv`), the `'warning'` event and
+/// `--no-warnings` (warnings always go to stderr).
 #pragma once
 
 #include <functional>
+#include <string>
 
 /// @brief Node's `process`: `nextTick`, the exit code, running the loop to the end.
 namespace kit::process {
@@ -26,5 +28,12 @@ void setExitCode(int code);
 
 /// @brief The code `run()` will return.
 int exitCode();
+
+/// @brief `process.emitWarning(message, type)`: on the next tick, print
+/// `(node:PID) Type: message` on stderr, as Node's default warning handler does, and
+/// after the first warning of the process the hint Node prints once
+/// (`(Use `node --trace-warnings ...` to show where the warning was created)`).
+/// The kit's own warnings use it: `TimeoutOverflowWarning` from `setTimeout`.
+void emitWarning(std::string message, std::string type = "Warning");
 
 } // namespace kit::process

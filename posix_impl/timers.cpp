@@ -1,7 +1,12 @@
 // timers.cpp: Node's timer functions over the loop's timer and check phases.
 #include "timers.hpp"
 
+#include "process.hpp"
+
+#include <fmt/format.h>
+
 #include <cmath>
+#include <string>
 
 namespace kit {
 
@@ -9,7 +14,18 @@ namespace {
 // Node's rule (lib/internal/timers.js): "if (!(after >= 1 && after <= TIMEOUT_MAX))
 // after = 1", with TIMEOUT_MAX = 2^31-1; fractions are kept but libuv counts whole ms.
 Loop::Millis clampDelay(double ms) {
-    if (!(ms >= 1 && ms <= 2147483647.0)) return 1;
+    if (!(ms >= 1 && ms <= 2147483647.0)) {
+        // Only a delay too large is worth a warning; 0, negatives and NaN are quietly 1.
+        if (ms > 2147483647.0) {
+            // As JavaScript prints the number: integers in full below 1e21, else shortest.
+            const std::string shown = std::isinf(ms)                          ? std::string("Infinity")
+                                      : (ms < 1e21 && std::trunc(ms) == ms) ? fmt::format("{:.0f}", ms)
+                                                                            : fmt::format("{}", ms);
+            process::emitWarning(shown + " does not fit into a 32-bit signed integer.\nTimeout duration was set to 1.",
+                                 "TimeoutOverflowWarning");
+        }
+        return 1;
+    }
     return static_cast<Loop::Millis>(std::trunc(ms));
 }
 } // namespace

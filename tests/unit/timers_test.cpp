@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -198,9 +199,9 @@ TEST_CASE("clearImmediate cancels an immediate, also from an earlier immediate o
 TEST_CASE("a delay below 1, not a number, or above 2^31-1 ms becomes 1 ms", "[timers]") {
     // node -e "for (const d of [0,-5,NaN,2**31]) { const t=setTimeout(()=>{},d);
     //          console.log(d, t._idleTimeout); clearTimeout(t) }"
-    //   ->  0 1   -5 1   NaN 1   2147483648 1   (Node also prints a TimeoutOverflowWarning
-    //       for 2^31; the kit does not)
-    for (double d : {0.0, -5.0, std::nan(""), 2147483648.0}) {
+    //   ->  0 1   -5 1   NaN 1   2147483648 1   (2^31 with a TimeoutOverflowWarning:
+    //       the next case, in a child process, since the warning is written later)
+    for (double d : {0.0, -5.0, std::nan("")}) {
         auto t = kit::setTimeout([] {}, d);
         CHECK(t->delay() == 1);
         kit::clearTimeout(t);
@@ -218,4 +219,33 @@ TEST_CASE("a delay below 1, not a number, or above 2^31-1 ms becomes 1 ms", "[ti
     kit::Loop::getDefault().run();
     REQUIRE(fired);
     test::requireIdle();
+}
+
+TEST_CASE("a delay above 2^31-1 ms prints Node's TimeoutOverflowWarning, the --trace-warnings hint once",
+          "[timers]") {
+    // node -e "setTimeout(()=>{},2**31); setTimeout(()=>{},2**32); setTimeout(()=>{},Infinity)"
+    // writes on stderr (PID aside), and runs each timer after 1 ms:
+    const std::string expected =
+        "(node:PID) TimeoutOverflowWarning: 2147483648 does not fit into a 32-bit signed integer.\n"
+        "Timeout duration was set to 1.\n"
+        "(Use `node --trace-warnings ...` to show where the warning was created)\n"
+        "(node:PID) TimeoutOverflowWarning: 4294967296 does not fit into a 32-bit signed integer.\n"
+        "Timeout duration was set to 1.\n"
+        "(node:PID) TimeoutOverflowWarning: Infinity does not fit into a 32-bit signed integer.\n"
+        "Timeout duration was set to 1.\n";
+    const auto child = test::runInChild([] {
+        int fired = 0;
+        for (double d : {2147483648.0, 4294967296.0, std::numeric_limits<double>::infinity()})
+            kit::setTimeout([&fired] { ++fired; }, d);
+        kit::Loop::getDefault().run();
+        std::printf("fired %d\n", fired);
+    });
+    REQUIRE(child.exited);
+    CHECK(child.out == "fired 3\n");
+    std::string err = child.err;
+    for (auto at = err.find("(node:"); at != std::string::npos; at = err.find("(node:", at + 1)) {
+        const auto close = err.find(')', at);
+        err.replace(at + 6, close - at - 6, "PID");
+    }
+    CHECK(err == expected);
 }
