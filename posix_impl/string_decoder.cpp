@@ -5,26 +5,31 @@
 
 namespace kit {
 
+namespace {
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
+
+bool isContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+// How many bytes a character starting with @p lead has, judged by its top bits alone
+// (110xxxxx: 2, 1110xxxx: 3, 11110xxx: 4); 1 for anything else.
+std::size_t sequenceLength(unsigned char lead) {
+    if ((lead & 0xE0) == 0xC0) return 2;
+    if ((lead & 0xF0) == 0xE0) return 3;
+    if ((lead & 0xF8) == 0xF0) return 4;
+    return 1;
+}
+} // namespace
+
 std::size_t utf8CompletePrefix(std::string_view bytes) {
     // Look back over at most the last 3 bytes for the lead byte of the last character.
     const std::size_t n = bytes.size();
     for (std::size_t back = 1; back <= 3 && back <= n; ++back) {
         const auto c = static_cast<unsigned char>(bytes[n - back]);
-        if ((c & 0xC0) == 0x80) continue;  // a continuation byte: keep looking
-        std::size_t need = 1;
-        if ((c & 0xE0) == 0xC0) need = 2;
-        else if ((c & 0xF0) == 0xE0) need = 3;
-        else if ((c & 0xF8) == 0xF0) need = 4;
-        return back < need ? n - back : n;  // cut before an unfinished character
+        if (isContinuation(c)) continue;  // keep looking
+        return back < sequenceLength(c) ? n - back : n;  // cut before an unfinished character
     }
-    return n;  // ASCII, or more than 3 continuation bytes (malformed: pass through)
+    return n;  // ASCII, or no lead byte in the last 3: nothing to hold back
 }
-
-namespace {
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
-
-bool isContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
-} // namespace
 
 // The UTF-8 decoder of the WHATWG Encoding standard (section 9.1.1), over a complete
 // input. A lead byte says how many continuation bytes follow and, for E0, ED, F0 and
@@ -106,27 +111,12 @@ std::string StringDecoder::write(std::string_view bytes) {
     }
     if (bytes.empty()) return prefix;
 
-    // Step 2: walk back from the last byte to the lead byte of the last character.
-    std::size_t hold = 0;
+    // Step 2: a character cut by the end of the chunk (its lead byte asks for more
+    // bytes than follow it) is held back for the next one.
     const std::size_t n = bytes.size();
-    if (static_cast<unsigned char>(bytes[n - 1]) & 0x80) {
-        for (std::size_t k = 1; k <= n; ++k) {
-            const auto c = static_cast<unsigned char>(bytes[n - k]);
-            if (isContinuation(c)) {
-                if (k >= 4 || k == n) break;  // no lead byte in reach: nothing to hold
-                continue;
-            }
-            std::size_t length = 0;  // what the lead byte promises
-            if ((c & 0xE0) == 0xC0) length = 2;
-            else if ((c & 0xF0) == 0xE0) length = 3;
-            else if ((c & 0xF8) == 0xF0) length = 4;
-            if (length > k) {
-                hold = k;
-                missing_ = length - k;
-            }
-            break;
-        }
-    }
+    const std::size_t complete = utf8CompletePrefix(bytes);
+    const std::size_t hold = n - complete;
+    if (hold > 0) missing_ = sequenceLength(static_cast<unsigned char>(bytes[complete])) - hold;
     held_.assign(bytes.substr(n - hold));
     bytes.remove_suffix(hold);
     return prefix + utf8Decode(bytes);
