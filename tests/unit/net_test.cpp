@@ -386,18 +386,6 @@ TEST_CASE("writeFile then readFileSync round-trips the bytes", "[fs]") {
     test::requireIdle();
 }
 
-TEST_CASE("utf8CompletePrefix holds back only an unfinished character", "[string_decoder]") {
-    CHECK(utf8CompletePrefix("abc") == 3);
-    CHECK(utf8CompletePrefix("a\xE2") == 1);
-    CHECK(utf8CompletePrefix("a\xE2\x82") == 1);
-    CHECK(utf8CompletePrefix("a\xE2\x82\xAC") == 4);
-    CHECK(utf8CompletePrefix("\xF0\x9F\x98") == 0);
-    CHECK(utf8CompletePrefix("\xF0\x9F\x98\x80") == 4);
-    StringDecoder d;
-    CHECK(d.write("\xC3") == "");
-    CHECK(d.write("\xA1!") == "\xC3\xA1!");
-}
-
 // Node's Readable on the read side: a socket nobody consumes reads into its own buffer
 // only up to its highWaterMark (16 KiB; one read of up to 64 KiB may pass it), then
 // leaves the rest in the kernel; the first 'data' listener delivers all of it, in order.

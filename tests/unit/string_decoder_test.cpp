@@ -29,6 +29,18 @@ std::string fromHex(std::string_view hex) {
 
 } // namespace
 
+TEST_CASE("utf8CompletePrefix holds back only an unfinished character", "[string_decoder]") {
+    CHECK(kit::utf8CompletePrefix("abc") == 3);
+    CHECK(kit::utf8CompletePrefix("a\xE2") == 1);
+    CHECK(kit::utf8CompletePrefix("a\xE2\x82") == 1);
+    CHECK(kit::utf8CompletePrefix("a\xE2\x82\xAC") == 4);
+    CHECK(kit::utf8CompletePrefix("\xF0\x9F\x98") == 0);
+    CHECK(kit::utf8CompletePrefix("\xF0\x9F\x98\x80") == 4);
+    kit::StringDecoder d;
+    CHECK(d.write("\xC3") == "");
+    CHECK(d.write("\xA1!") == "\xC3\xA1!");
+}
+
 TEST_CASE("a malformed byte in the middle of a stream becomes U+FFFD, as in Node", "[string_decoder]") {
     kit::StringDecoder d;
     CHECK(d.write("a\xFF" "b") == "a\xEF\xBF\xBD" "b");
