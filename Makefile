@@ -122,7 +122,7 @@ OBJS      := $(LIB_OBJS) $(LESSON_OBJS) $(TEST_OBJS) $(DIFF_OBJS)
 ASAN_OBJS := $(ASAN_LIB_OBJS) $(ASAN_TEST_OBJS)
 
 # ---------------------------------------------------------------- phony targets
-.PHONY: all deps test demo docs slides bench clean asan-tests FORCE
+.PHONY: all deps test demo docs slides bench bench-build clean asan-tests FORCE
 
 # The unit tests come first: their runner is the longest file to compile.
 all: $(UNIT_TESTS) $(LIB) $(LESSON_BINS) $(DIFF_BINS)
@@ -156,8 +156,10 @@ slides:
 
 # The bench needs only the lessons and our Node programs' `moment` (deps). It builds
 # them with one compiler per core, then measures with nothing else running.
-bench: deps
+bench-build: deps
 	$(Q)$(MAKE) --no-print-directory -j$(NPROC) $(LESSON_BINS)
+
+bench: bench-build
 	$(Q)bash scripts/bench.sh
 
 clean:

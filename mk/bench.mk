@@ -10,6 +10,5 @@
 #                                 variables to the environment of its recipes
 
 .PHONY: bench-quick
-bench-quick: deps
-	$(Q)$(MAKE) --no-print-directory -j$(NPROC) $(LESSON_BINS)
+bench-quick: bench-build
 	$(Q)BENCH_QUICK=1 bash scripts/bench.sh
