@@ -8,6 +8,7 @@
 #   make V=1             show full command lines
 #   make test            deps, build, ASan/UBSan unit tests, run every suite
 #   make demo            deps, build, run scripts/demo.sh
+#   make check-fresh     the README's two commands on a fresh Debian 12 (root; scripts/check-fresh.sh)
 #   make asan-tests      build/asan/tests/unit_tests
 #   make docs | slides | bench | deps | clean
 #
@@ -48,6 +49,31 @@ endif
 
 BUILD    := build
 ASAN_DIR := $(BUILD)/asan
+
+# ---------------------------------------------------------------- dependencies first
+# Every goal except a few that compile nothing first installs what the kit needs
+# (scripts/deps.sh: the compiler, fmt, Catch2, Node.js...; with `check` and `fuzz`
+# also clang and the checkers, with `bench` its peers). It runs here, while make is
+# still reading this file: before any rule exists, so no compile can start before it at
+# any -j, and the lines below that ask the compiler something (CXX_IS_CLANG) see the
+# one it installed. What cannot be installed (no root, no sudo) stops make here with
+# exit status 2, after deps.sh printed the exact apt-get line to run. Its output goes
+# to stderr because $(shell ...) keeps stdout. Sub-makes (MAKELEVEL > 0) skip it: their
+# parent ran it. KIT_NO_DEPS=1 skips it too (for a machine whose packages are managed
+# by someone else; the build then fails on what is missing), and so does bash's
+# tab completion, which reads the rules with `make -npq .DEFAULT`.
+NO_DEPS_GOALS := clean deps check-fresh help .DEFAULT
+DEPS_GOALS    := $(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all))
+DEPS_PROFILES := $(if $(filter check check-% fuzz,$(DEPS_GOALS)),check) \
+                 $(if $(filter bench bench-%,$(DEPS_GOALS)),bench)
+ifeq ($(MAKELEVEL)$(KIT_NO_DEPS)$(__BASH_MAKE_COMPLETION__),0)
+ifneq ($(DEPS_GOALS),)
+$(shell bash scripts/deps.sh $(strip $(DEPS_PROFILES)) >&2)
+ifneq ($(.SHELLSTATUS),0)
+$(error deps: stopped before building: install the packages named above, then run make again)
+endif
+endif
+endif
 
 # ---------------------------------------------------------------- flags
 # CXX defaults to g++ (GNU make's built-in). CXXFLAGS, CPPFLAGS, LDFLAGS and
@@ -122,27 +148,28 @@ OBJS      := $(LIB_OBJS) $(LESSON_OBJS) $(TEST_OBJS) $(DIFF_OBJS)
 ASAN_OBJS := $(ASAN_LIB_OBJS) $(ASAN_TEST_OBJS)
 
 # ---------------------------------------------------------------- phony targets
-.PHONY: all deps test demo docs slides bench bench-build clean asan-tests FORCE
+.PHONY: all deps test demo check-fresh docs slides bench bench-build clean asan-tests FORCE
 
 # The unit tests come first: their runner is the longest file to compile.
 all: $(UNIT_TESTS) $(LIB) $(LESSON_BINS) $(DIFF_BINS)
 
 asan-tests: $(ASAN_UNIT_TESTS)
 
-# `deps` must finish before anything is compiled when it is part of the goal
-# (make test / make demo / make deps all): every object waits for it (order-only).
-ifneq ($(filter deps test demo,$(MAKECMDGOALS)),)
-$(OBJS) $(ASAN_OBJS) $(KIT_PCH): | deps
-endif
-
+# `make deps` alone: install what is missing (every other goal does it first anyway,
+# see "dependencies first" above).
 deps:
 	$(Q)bash scripts/deps.sh
 
-test: deps all asan-tests
+test: all asan-tests
 	$(Q)bash scripts/run-tests.sh
 
-demo: deps all
+demo: all
 	$(Q)bash scripts/demo.sh
+
+# The README's two commands on a fresh Debian 12 minbase (debootstrap + chroot, as root):
+# what a student's first contact with the kit looks like. See scripts/check-fresh.sh.
+check-fresh:
+	$(Q)bash scripts/check-fresh.sh
 
 docs:
 	$(Q)if [ -f docs/Doxyfile ]; then \
@@ -156,7 +183,7 @@ slides:
 
 # The bench needs only the lessons and our Node programs' `moment` (deps). It builds
 # them with one compiler per core, then measures with nothing else running.
-bench-build: deps
+bench-build:
 	$(Q)$(MAKE) --no-print-directory -j$(NPROC) $(LESSON_BINS)
 
 bench: bench-build

@@ -50,10 +50,6 @@ $(BUILD)/exercises/$(1)/$(2): $(call ex_objs,$(1),$(2)) $(LIB) $(FLAGS_STAMP)
 endef
 $(foreach n,$(EX_NAMES),$(foreach v,$(EX_VARIANTS),$(if $(call ex_srcs,$(n),$(v)),$(eval $(call EX_RULE,$(n),$(v))))))
 
-ifneq ($(filter deps test demo,$(MAKECMDGOALS)),)
-$(EX_OBJS) $(EX_PCH): | deps
-endif
-
 .PHONY: exercises check-exercise
 
 exercises: $(EX_BINS)

@@ -29,6 +29,9 @@ REQUIRED=(
 EXTRA=(
   # stress suite: syscall fault injection (tests/stress), prlimit/setpriv come with util-linux
   "strace:strace"
+  # the executable-documentation test runs each page's commands in a network namespace
+  # whose loopback it brings up with ip(8); unshare and setpriv come with util-linux
+  "ip:iproute2"
   # slides: pandoc builds slides/*.md (make slides); headless chromium opens them in
   # tests/integration/slides.test.js; DejaVu is the font the decks ask for.
   "pandoc:pandoc"
@@ -115,30 +118,37 @@ check_all
 
 if [[ -n $node_problem ]]; then
   echo "deps: $node_problem" >&2
-  exit 1
+  exit 2
 fi
 
 if (( ${#missing[@]} == 0 )); then
   echo "deps: all present"
 else
+  # As root: apt-get itself. Otherwise through sudo, when it needs no password or can
+  # ask for one on this terminal. Otherwise nothing can be installed from here: print
+  # the line for someone who can, and stop with status 2 (make's own for "stopped").
   if [[ $(id -u) -eq 0 ]]; then
     SUDO=()
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  elif command -v sudo >/dev/null 2>&1 && { sudo -n true 2>/dev/null || [[ -t 0 ]]; }; then
     SUDO=(sudo)
   else
     echo "deps: missing packages: ${missing[*]}"
-    echo "deps: run: sudo apt-get install -y ${missing[*]}"
-    exit 1
+    echo "deps: this user cannot install them (not root, and no sudo without a terminal); run as root:"
+    echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+    exit 2
   fi
   echo "deps: installing: ${missing[*]}"
-  "${SUDO[@]+"${SUDO[@]}"}" apt-get update
+  # Another apt-get (unattended-upgrades, a second terminal) holds dpkg's lock: wait
+  # for it instead of failing.
+  apt=(apt-get -o DPkg::Lock::Timeout=300)
+  "${SUDO[@]+"${SUDO[@]}"}" "${apt[@]}" update
   "${SUDO[@]+"${SUDO[@]}"}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends "${missing[@]}"
+    "${apt[@]}" install -y --no-install-recommends "${missing[@]}"
   hash -r
   check_all
   if (( ${#missing[@]} > 0 )) || [[ -n $node_problem ]]; then
     echo "deps: still missing after apt-get install: ${missing[*]-} ${node_problem}" >&2
-    exit 1
+    exit 2
   fi
   echo "deps: all present"
 fi
