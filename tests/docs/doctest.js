@@ -650,9 +650,9 @@ function describe(b) {
   return `line ${b.line} ${kind}: ${first.length > 70 ? first.slice(0, 67) + '...' : first}`;
 }
 
-/** A text report of a scenario's results. */
+/** A text report of a scenario's results, in page order. */
 function formatResults(results) {
-  return results.map((r) => `${r.ok ? 'PASS' : 'FAIL'}  ${r.what}${r.ok ? '' : '\n' + r.detail}`).join('\n');
+  return [...results].sort((a, b) => (a.block ? a.block.line : 0) - (b.block ? b.block.line : 0)).map((r) => `${r.ok ? 'PASS' : 'FAIL'}  ${r.what}${r.ok ? '' : '\n' + r.detail}`).join('\n');
 }
 
 // ------------------------------------------------------------------ command line
