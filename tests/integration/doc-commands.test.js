@@ -77,3 +77,43 @@ describe('lesson pages: the marked commands run as written', { concurrency: 2 },
     }
   }
 });
+
+// The runner itself: a page that drifts fails, and the environment is what the grammar
+// promises (tests/README.md). Written as small pages, run like the lessons' ones.
+describe('tests/docs/doctest.js', { concurrency: 2 }, () => {
+  const run = async (page) => {
+    const plan = doctest.planPage(page);
+    assert.deepEqual(plan.errors, []);
+    const [blocks] = plan.scenarios.values();
+    return doctest.runScenario(blocks);
+  };
+  const fence = '```';
+
+  test('a command whose output drifts from the page fails, with a diff; one that matches passes', async () => {
+    const results = await run([
+      '<!-- doc-test s -->', `${fence}console`, '$ printf "one\\ntwo\\n"', 'one', 'two', fence,
+      '<!-- doc-test s -->', `${fence}console`, '$ printf "one\\nthree\\n"', 'one', 'two', fence,
+    ].join('\n'));
+    assert.deepEqual(results.map((r) => r.ok), [true, false]);
+    assert.match(results[1].detail, /^ +- two$/m);
+    assert.match(results[1].detail, /^ +\+ three$/m);
+  });
+
+  test('scenario environment: unprivileged, loopback up with port 8124 free, only its own processes, shells that keep state', async () => {
+    const results = await run([
+      '<!-- doc-test env terminal=1 -->', `${fence}console`,
+      '$ node -e "require(\'net\').createServer().listen(8124,()=>console.log(\'listening\'))"', 'listening', fence,
+      '<!-- doc-test env -->', `${fence}console`,
+      '$ id -u | grep -vx 0 >/dev/null && echo unprivileged', 'unprivileged',
+      '$ grep CapEff /proc/self/status', 'CapEff:\t0000000000000000',
+      '$ ls /proc | grep -cE "^[0-9]+$" | awk \'$1 < 20 { print "few processes" }\'', 'few processes',
+      '$ X=kept; node -e "require(\'net\').connect(8124,\'127.0.0.1\',function(){console.log(\'connected\');this.end()})"', 'connected',
+      '$ echo "$X" $PWD/package.json | sed "s#/[^ ]*/##"', 'kept package.json',
+      fence,
+      '<!-- doc-test env -->', `${fence}sh`, 'false', fence,
+      '<!-- doc-test env status=any -->', `${fence}sh`, 'false', fence,
+    ].join('\n'));
+    assert.deepEqual(results.map((r) => [r.block.line, r.ok]), [[7, true], [20, false], [24, true], [2, true]],
+      doctest.formatResults(results));
+  });
+});
