@@ -47,7 +47,7 @@ suite=${FRESH_SUITE:-bookworm}
 mirror=${FRESH_MIRROR:-$(
   { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
     grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print $2}'
-  } | grep -v security | head -n 1)}
+  } | grep -v security | head -n 1 || true)}
 [[ -n $mirror ]] || die "no Debian mirror found in /etc/apt; set FRESH_MIRROR"
 
 # The README's two commands: the first ```sh block of README.md.
