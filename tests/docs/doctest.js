@@ -183,6 +183,9 @@ function normalize(s) {
     .replace(/\r/g, '')
     .replace(/(?<!\d)\d{2}-\d{2}-\d{4} \d{1,2}-\d{2}-\d{2}(?!\d)/g, '<time>')
     .replace(/Node\.js v\d+\.\d+\.\d+/g, 'Node.js v<version>')
+    // The runner feeds its shell line by line, so bash's messages name a line; in a
+    // terminal they read `bash: CMD: No such file or directory`.
+    .replace(/^bash: line \d+: /, 'bash: ')
     .replace(/[ \t]+$/, '');
 }
 
@@ -630,7 +633,7 @@ async function runScenario(blocks, { verbose = false, log = () => {} } = {}) {
   } finally {
     if (env.proc && !env.exitInfo) {
       env.signal(1, 'SIGINT');  // Ctrl-C in terminal 1
-      await env.waitFor(() => false, 0.3);
+      await sleep(300);
       env.signal(1, 'SIGKILL');
     }
     await env.close();  // kills everything left in the namespaces

@@ -65,6 +65,7 @@ describe('lesson pages: the marked commands run as written', { concurrency: 2 },
     const plan = doctest.planPage(text);
     for (const [name, blocks] of plan.scenarios) {
       test(`lessons/${lesson}/README.md: scenario ${name}`, async () => {
+        assert.ok(fs.existsSync(path.join(ROOT, 'build', 'lessons')), 'build/lessons is missing: run make first');
         const results = await doctest.runScenario(blocks);
         const failed = results.filter((r) => !r.ok);
         assert.ok(
