@@ -395,7 +395,7 @@ class Environment {
       'env', '-i',
       `PATH=${[...new Set([path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/sbin', '/sbin'])].join(':')}`,
       `HOME=${this.home}`, 'LANG=C.UTF-8', 'TERM=dumb', 'QUOTING_STYLE=shell-escape',
-      process.execPath, path.join(this.kit, 'tests', 'docs', 'doctest.js'), '--agent',
+      process.execPath, path.join(this.kit, 'tests', 'docs', 'doctest.js'), '--agent', this.tmp,
     ];
     const q = (a) => `'${a.replace(/'/g, "'\\''")}'`;
     let drop;
@@ -535,7 +535,17 @@ function agent() {
       else if (msg.op === 'kill') { try { process.kill(-sh.pid, msg.sig); } catch { /* gone */ } }
     }
   });
-  process.stdin.on('end', () => process.exit(0));
+  // stdin closes when the runner is gone without tearing the scenario down (killed):
+  // stop the shells and remove the temporary copy ourselves (it is ours, see start()).
+  process.stdin.on('end', () => {
+    for (const sh of Object.values(shells)) { try { process.kill(-sh.pid, 'SIGKILL'); } catch { /* gone */ } }
+    const tmp = process.argv[3];
+    if (tmp && path.basename(tmp).startsWith('doctest-')) {
+      process.chdir('/');
+      try { fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 }); } catch { /* best effort */ }
+    }
+    process.exit(0);
+  });
   process.stdout.write(JSON.stringify({ ready: true }) + '\n');
 }
 
