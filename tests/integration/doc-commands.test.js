@@ -14,7 +14,7 @@
 //   scenarios covers LEIAME's.
 //
 // Needs the build (`make`): the scenarios run build/lessons/*. Scenarios run 2 at a time.
-// One scenario by hand: node tests/docs/doctest.js lessons/NN_x/README.md --scenario NAME
+// One scenario by hand: node tests/docs/doctest.js lessons/NN_*/README.md --scenario NAME
 
 const { test, describe } = require('node:test');
 const assert = require('node:assert/strict');
