@@ -8,7 +8,7 @@
 //
 // Each scenario runs in a fresh environment, the way a student would run it:
 // - a temporary copy of the kit (the files git knows, as they are in the working tree),
-//   with build/ and node_modules/ as symlinks to the real ones;
+//   with copies of build/lessons/ and node_modules/;
 // - new network, PID and mount namespaces (loopback up, so port 8124 is free and every
 //   process started in it dies with it);
 // - as an unprivileged user: uid/gid 65534 when run as root (setpriv), the invoking user
@@ -52,15 +52,16 @@ function parseMark(text) {
   if (!scenario || !/^[a-z0-9-]+$/.test(scenario)) {
     throw new Error(`bad scenario name '${scenario || ''}' (want [a-z0-9-]+, or skip: REASON)`);
   }
-  const mark = { skip: false, scenario, terminal: 2, expect: null, statusAny: false, timeout: null };
+  const mark = { skip: false, scenario, terminal: 2, expect: null, statusAny: false, timeout: null, stop: false };
   for (const w of words) {
     let m;
     if (w === 'terminal=1') mark.terminal = 1;
     else if (w === 'expect=1') mark.expect = 1;
     else if (w === 'expect') mark.expect = 2;
     else if (w === 'status=any') mark.statusAny = true;
+    else if (w === 'stop=1') mark.stop = true;
     else if ((m = /^timeout=(\d+(?:\.\d+)?)$/.exec(w))) mark.timeout = Number(m[1]);
-    else throw new Error(`unknown option '${w}' (known: terminal=1, expect=1, expect, status=any, timeout=S)`);
+    else throw new Error(`unknown option '${w}' (known: terminal=1, expect=1, expect, status=any, stop=1, timeout=S)`);
   }
   return mark;
 }
@@ -199,10 +200,14 @@ function normalize(s) {
 function toLines(text, { keepPartial = true } = {}) {
   let lines = text.split('\n');
   if (!keepPartial || lines[lines.length - 1] === '') lines.pop();
-  lines = lines.map(normalize);
+  // bash's notes on the background jobs it reaps (`bash: line 3:  62 Killed  node -e
+  // ...`) are dropped: a terminal shows them in its own form (`[1]+  Killed  ...`), at
+  // the next prompt, and the pages leave them out.
+  lines = lines.filter((l) => !JOB_NOTE.test(l)).map(normalize);
   while (lines.length && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
+const JOB_NOTE = /^bash: (line \d+: )?\s*\d+ (Killed|Terminated|Interrupt|Done|Exit \d+|Hangup|Aborted|Segmentation fault)\b/;
 
 function expectLines(lines) {
   const out = lines.map(normalize);
@@ -321,8 +326,13 @@ function copyKit(dir) {
       fs.utimesSync(dst, st.atime, st.mtime);  // make sees the same ages as in the kit
     }
   }
-  for (const d of ['build', 'node_modules']) {
-    if (fs.existsSync(path.join(ROOT, d))) fs.symlinkSync(path.join(ROOT, d), path.join(dir, d));
+  // The built programs and the Node twins' packages are copied, not linked: the
+  // unprivileged user of the scenario may not be allowed to reach the real kit (a clone
+  // under /root, say), and a page's commands must not be able to change the real build.
+  for (const d of ['build/lessons', 'node_modules']) {
+    if (fs.existsSync(path.join(ROOT, d))) {
+      fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+    }
   }
 }
 
@@ -435,6 +445,7 @@ class Environment {
         const msg = JSON.parse(pending.slice(0, nl));
         pending = pending.slice(nl + 1);
         if (msg.ready) ready();
+        else if (msg.stopped) this.stopped = (this.stopped || 0) + 1;
         else if (msg.t) this.buf[msg.t] = Buffer.concat([this.buf[msg.t], Buffer.from(msg.d, 'base64')]);
         this.wake();
       }
@@ -482,6 +493,17 @@ class Environment {
     });
   }
 
+  /**
+   * Ctrl-C in terminal 1, as the page asks the student to do: SIGINT to its process
+   * group, SIGKILL after 2 s if something is left, then a new shell there (a
+   * non-interactive bash ends with its interrupted job). Resolves once it is ready.
+   */
+  async stop1() {
+    const before = this.stopped || 0;
+    this.proc.stdin.write(JSON.stringify({ op: 'stop', t: 1 }) + '\n');
+    await this.waitFor(() => (this.stopped || 0) > before, 5);
+  }
+
   send(t, data) { this.proc.stdin.write(JSON.stringify({ op: 'w', t, d: data }) + '\n'); }
   signal(t, sig) { this.proc.stdin.write(JSON.stringify({ op: 'kill', t, sig }) + '\n'); }
   output(t) { return this.buf[t].toString('utf8'); }
@@ -522,14 +544,26 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function agent() {
   const shells = {};
   const out = (t) => (d) => process.stdout.write(JSON.stringify({ t, d: d.toString('base64') }) + '\n');
-  for (const t of [1, 2]) {
+  const spawnShell = (t) => {
     const sh = spawn('bash', ['--norc', '--noprofile'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     sh.stdout.on('data', out(t));
     sh.stderr.on('data', out(t));  // only until `exec 2>&1` below
     sh.stdin.on('error', () => {});
     sh.stdin.write('exec 2>&1; __dt_rc=0; __dt_ret() { return "$1"; }\n');
+    sh.gone = new Promise((r) => sh.on('close', r));
     shells[t] = sh;
-  }
+  };
+  for (const t of [1, 2]) spawnShell(t);
+  const stop = async (t) => {
+    const sh = shells[t];
+    try { process.kill(-sh.pid, 'SIGINT'); } catch { /* gone */ }
+    const timer = setTimeout(() => { try { process.kill(-sh.pid, 'SIGKILL'); } catch { /* gone */ } }, 2000);
+    sh.stdin.end();
+    await sh.gone;
+    clearTimeout(timer);
+    spawnShell(t);
+    process.stdout.write(JSON.stringify({ stopped: t }) + '\n');
+  };
   let pending = '';
   process.stdin.on('data', (d) => {
     pending += d;
@@ -540,6 +574,7 @@ function agent() {
       const sh = shells[msg.t];
       if (msg.op === 'w') sh.stdin.write(msg.d);
       else if (msg.op === 'kill') { try { process.kill(-sh.pid, msg.sig); } catch { /* gone */ } }
+      else if (msg.op === 'stop') stop(msg.t);
     }
   });
   // stdin closes when the runner is gone without tearing the scenario down (killed):
@@ -590,7 +625,15 @@ async function runScenario(blocks, { verbose = false, log = () => {} } = {}) {
       if (aborted) { report(block, false, `  not run: ${aborted}`); continue; }
       const m = block.mark;
       const timeout = m.timeout ?? DEFAULT_TIMEOUT_S;
+      // Ctrl-C in terminal 1 first: asked for (stop=1), or implied by a new terminal=1
+      // block while an earlier one still runs there. What it printed is checked first.
+      if (m.stop || (m.terminal === 1 && t1.started)) {
+        await checkTerminal1Blocks(false);
+        await env.stop1();
+        t1.started = false;
+      }
       if (m.terminal === 1) {
+        t1.started = true;
         const start = env.output(1).length;
         for (const c of block.commands) env.send(1, `{ ${c.cmd}\n} </dev/null\n`);
         const first = expectLines(block.commands.flatMap((c) => c.expected)).find((l) => !isEllipsis(l) && l !== '');
