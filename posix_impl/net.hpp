@@ -26,7 +26,7 @@
 ///   own buffer, until 16 KiB wait there; nothing is lost, and `end` waits behind the
 ///   buffered data.
 ///
-/// Rules from `../shared/research/reliability.md` kept here: read everything buffered
+/// Rules kept here (each one a failure seen on Linux when broken): read everything buffered
 /// before reporting end or error (POLLHUP and POLLERR come with data still queued);
 /// a socket whose read buffer is full (16 KiB, nobody consuming) wants no POLLIN, so it
 /// leaves the poll set unless it has something to write; POLLOUT is asked for

@@ -21,7 +21,7 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-// The document's passages (shared/seed/README.md, "Citation IDs"): each must be cited
+// The document's passages (its citation IDs, as docs/cross-reference.md lists them): each must be cited
 // as `[doc ID]` in lessons/, at the code that implements it.
 const DOC_IDS = [
   'INTRO.1', 'INTRO.2',

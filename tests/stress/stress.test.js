@@ -6,7 +6,7 @@
 //   node --test tests/stress/stress.test.js       (after `make`)
 //   node --test --test-name-pattern=EMFILE tests/stress/stress.test.js
 //
-// What the fault catalogue (/work/shared/research/reliability.md) calls C5/C6, A2, T1,
+// The faults labelled C5/C6, A2, T1 (in tests/stress/README.md's table),
 // C7, B1, F1, F2, F4, F5, B5 and G1/T12, each checked from what a user sees: the
 // programs' lines, exit statuses, and the files left in server_files/. Where the
 // document's programs are flawed, the C++ lesson must show the same flaw as our Node
