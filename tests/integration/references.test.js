@@ -17,7 +17,7 @@
 // "In the kit" means tracked by git or new and not ignored (git ls-files --cached
 // --others --exclude-standard): build outputs and the lessons' server_files/ do not count.
 // A path with a wildcard or an upper-case placeholder (lessons/0*/*.js,
-// exercises/NAME/starter, lessons/NN_*/raw.cpp) must match at least one kit path.
+// exercises/NAME/starter, lessons/NN_*/main.cpp) must match at least one kit path.
 //
 // Needs no build: it reads files and runs git.
 //
@@ -60,6 +60,8 @@ for (const f of kitFiles) {
 
 const scanned = git(['ls-files', '-z'])
   .filter((f) => !f.startsWith('node_modules/'))
+  // This file names dangling paths on purpose, as examples the finder must catch.
+  .filter((f) => f !== path.relative(ROOT, __filename).split(path.sep).join('/'))
   .filter((f) => /\.(md|cpp|hpp|js|sh)$/.test(f) || f === 'Makefile' || /^mk\/[^/]+\.mk$/.test(f))
   .filter((f) => fs.existsSync(path.join(ROOT, f)));
 
@@ -212,7 +214,9 @@ test('the reference finder catches each kind of dangling reference it claims to'
   // A known-good and a known-bad example of each kind, checked with the same functions.
   assert.ok(exists('docs/pitfalls.md'));
   assert.ok(exists('lessons/01_tcp_server'));
-  assert.ok(exists('lessons/NN_*/raw.cpp') || exists('lessons/0*/*.js'));
+  assert.ok(exists('lessons/NN_*/main.cpp'));
+  assert.ok(exists('lessons/0*/*.js'));
+  assert.ok(!exists('lessons/NN_*/no-such-file.cpp'));
   assert.ok(!exists('docs/no-such-page.md'));
   assert.ok(!exists('../shared/seed/README.md'));
   assert.deepEqual([...'see `../../shared/x.md` and `posix_impl/net.hpp`'.matchAll(CLIMB)].map((m) => m[1]),
