@@ -29,12 +29,29 @@ const lessons = fs
   .map((d) => d.name)
   .sort();
 
-const read = (lesson, page) => {
-  const p = path.join(ROOT, 'lessons', lesson, page);
+const read = (lesson, page) => readPage(path.join('lessons', lesson, page));
+const readPage = (rel) => {
+  const p = path.join(ROOT, rel);
   return fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : null;
 };
 
+// Pages whose commands run: every lesson README (its LEIAME has the same blocks), and
+// the two other pages a student works through with a terminal open.
+const RUN_PAGES = [...lessons.map((l) => `lessons/${l}/README.md`), 'docs/pitfalls.md', 'exercises/README.md'];
+
 describe('lesson pages: every command block is marked', () => {
+  for (const page of ['docs/pitfalls.md', 'exercises/README.md']) {
+    test(`${page}: every sh/console block is marked doc-test or doc-test skip (with a reason), and the marks are well-formed`, () => {
+      const text = readPage(page);
+      assert.ok(text !== null, `${page} is missing`);
+      const plan = doctest.planPage(text);
+      const problems = [
+        ...plan.errors,
+        ...plan.unmarked.map((b) => `line ${b.line}: \`\`\`${b.info} block without <!-- doc-test SCENARIO --> or <!-- doc-test skip: REASON -->`),
+      ];
+      assert.deepEqual(problems, [], `${page}:\n  ${problems.join('\n  ')}`);
+    });
+  }
   for (const lesson of lessons) {
     for (const page of ['README.md', 'LEIAME.md']) {
       test(`lessons/${lesson}/${page}: every sh/console block is marked doc-test or doc-test skip (with a reason), and the marks are well-formed`, () => {
@@ -59,19 +76,19 @@ describe('lesson pages: every command block is marked', () => {
 });
 
 describe('lesson pages: the marked commands run as written', { concurrency: 2 }, () => {
-  for (const lesson of lessons) {
-    const text = read(lesson, 'README.md');
+  for (const page of RUN_PAGES) {
+    const text = readPage(page);
     if (text === null) continue;
     const plan = doctest.planPage(text);
     for (const [name, blocks] of plan.scenarios) {
-      test(`lessons/${lesson}/README.md: scenario ${name}`, async () => {
+      test(`${page}: scenario ${name}`, async () => {
         assert.ok(fs.existsSync(path.join(ROOT, 'build', 'lessons')), 'build/lessons is missing: run make first');
         const results = await doctest.runScenario(blocks);
         const failed = results.filter((r) => !r.ok);
         assert.ok(
           failed.length === 0,
-          `lessons/${lesson}/README.md, scenario ${name}: ${failed.length} of ${results.length} blocks failed\n` +
-            `(run it by hand: node tests/docs/doctest.js lessons/${lesson}/README.md --scenario ${name} --verbose)\n` +
+          `${page}, scenario ${name}: ${failed.length} of ${results.length} blocks failed\n` +
+            `(run it by hand: node tests/docs/doctest.js ${page} --scenario ${name} --verbose)\n` +
             doctest.formatResults(results),
         );
       });
