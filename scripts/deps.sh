@@ -11,6 +11,8 @@
 #   (a file that must exist); a bare "NAME" means command NAME from package NAME.
 # To add requirements, extend EXTRA below or set KIT_EXTRA_DEPS, e.g.
 #   KIT_EXTRA_DEPS="strace chromium:chromium" make deps
+# KIT_DEPS_NO_INSTALL=1: never install; print the apt-get line and exit 2 if anything is
+# missing (what a user without root or sudo gets).
 # node/npm are handled separately (see check_node).
 # Afterwards: if package.json exists and node_modules/moment does not,
 # run `npm ci` (only when package-lock.json exists).
@@ -127,11 +129,16 @@ else
   # As root: apt-get itself. Otherwise through sudo, when it needs no password or can
   # ask for one on this terminal. Otherwise nothing can be installed from here: print
   # the line for someone who can, and stop with status 2 (make's own for "stopped").
-  if [[ $(id -u) -eq 0 ]]; then
+  if [[ -n ${KIT_DEPS_NO_INSTALL-} ]]; then
+    SUDO=(none)     # asked not to install (tests/integration/deps.test.js): print only
+  elif [[ $(id -u) -eq 0 ]]; then
     SUDO=()
   elif command -v sudo >/dev/null 2>&1 && { sudo -n true 2>/dev/null || [[ -t 0 ]]; }; then
     SUDO=(sudo)
   else
+    SUDO=(none)
+  fi
+  if [[ ${SUDO[*]-} == none ]]; then
     echo "deps: missing packages: ${missing[*]}"
     echo "deps: this user cannot install them (not root, and no sudo without a terminal); run as root:"
     echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
