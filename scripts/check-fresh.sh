@@ -108,6 +108,10 @@ set +e
 unshare --mount --pid --fork --propagation private bash -c '
   set -e
   root=$1; shift
+  # The new root is a mount point of its own, as / is on a real machine: a program that
+  # makes / private in a mount namespace of its own (unshare -m, as the doc test does)
+  # fails with EINVAL on a plain directory.
+  mount --bind "$root" "$root"
   mount -t proc proc "$root/proc"
   mount -t sysfs sysfs "$root/sys"
   mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"

