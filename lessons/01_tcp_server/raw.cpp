@@ -56,7 +56,7 @@ struct Server {
     int listenFd = -1;
     std::map<int, std::string> chunks;  // connected descriptor -> the bytes so far
     std::optional<Clock::time_point> retryAt;
-} S;
+} S;  // NOLINT(cert-err58-cpp): one global state, as smallchat has; bad_alloc before main() would end the program either way
 
 // errno as Node names it (ECONNRESET), and its text as libuv words it.
 static std::string code(int e) { return strerrorname_np(e) ? strerrorname_np(e) : std::to_string(e); }

@@ -58,7 +58,7 @@ struct Client {
     std::string queue;           // at most 64 KiB
     size_t sent = 0;             // how much of `queue` send(2) took
     bool ended = false;          // our FIN is sent: shutdown(SHUT_WR)
-} C;
+} C;  // NOLINT(cert-err58-cpp): one global state, as smallchat has; bad_alloc before main() would end the program either way
 
 // errno as Node names it (ECONNREFUSED), and its text as libuv words it.
 static std::string code(int e) { return strerrorname_np(e) ? strerrorname_np(e) : std::to_string(e); }

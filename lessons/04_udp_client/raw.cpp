@@ -46,7 +46,7 @@ struct Client {
     std::string host;  // "" until the flags are read: then 127.0.0.1, or ::1 with --udp6
     const std::string FILEPATH = "./client_files/client.txt";
     int fd = -1;
-} C;
+} C;  // NOLINT(cert-err58-cpp): one global state, as smallchat has; bad_alloc before main() would end the program either way
 
 // errno as Node names it (EMSGSIZE), and its text as libuv words it.
 static std::string code(int e) { return strerrorname_np(e) ? strerrorname_np(e) : std::to_string(e); }
