@@ -284,14 +284,14 @@ $(foreach l,$(LESSONS),$(eval $(call LESSON_RULE,$(l))))
 
 # one binary per raw twin: its one source file, nothing else (see RAW_SRCS)
 $(BUILD)/lessons/%_raw: lessons/%/raw.cpp $(FLAGS_STAMP)
-	@mkdir -p $(@D)
+	@mkdir -p $(@D) $(BUILD)/obj/lessons
 	$(call msg,RAW,$<)
-	$(Q)$(CXX) $(KIT_CXXFLAGS) $(CPPFLAGS) $(DEPFLAGS) -MF $@.d -MT $@ -o $@ $< $(LDFLAGS) $(RAW_LIBS) $(LDLIBS)
+	$(Q)$(CXX) $(KIT_CXXFLAGS) $(CPPFLAGS) $(DEPFLAGS) -MF $(BUILD)/obj/lessons/$(@F).d -MT $@ -o $@ $< $(LDFLAGS) $(RAW_LIBS) $(LDLIBS)
 
 $(BUILD)/lessons/%_blocking: lessons/%/blocking.cpp $(FLAGS_STAMP)
-	@mkdir -p $(@D)
+	@mkdir -p $(@D) $(BUILD)/obj/lessons
 	$(call msg,RAW,$<)
-	$(Q)$(CXX) $(KIT_CXXFLAGS) $(CPPFLAGS) $(DEPFLAGS) -MF $@.d -MT $@ -o $@ $< $(LDFLAGS) $(RAW_LIBS) $(LDLIBS)
+	$(Q)$(CXX) $(KIT_CXXFLAGS) $(CPPFLAGS) $(DEPFLAGS) -MF $(BUILD)/obj/lessons/$(@F).d -MT $@ -o $@ $< $(LDFLAGS) $(RAW_LIBS) $(LDLIBS)
 
 # one binary per differential scenario: its object + the library
 $(DIFF_BINS): $(BUILD)/tests/diff/%: $(BUILD)/obj/tests/diff/scenarios/%.o $(LIB) $(FLAGS_STAMP)
@@ -300,7 +300,7 @@ $(DIFF_BINS): $(BUILD)/tests/diff/%: $(BUILD)/obj/tests/diff/scenarios/%.o $(LIB
 	$(Q)$(LINK) -o $@ $(filter %.o %.a,$^) $(LIBS) $(LDLIBS)
 
 # ---------------------------------------------------------------- header deps
--include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(RAW_BINS:=.d) $(if $(KIT_PCH),$(KIT_PCH).d)
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(RAW_BINS:$(BUILD)/lessons/%=$(BUILD)/obj/lessons/%.d) $(if $(KIT_PCH),$(KIT_PCH).d)
 -include mk/teach.mk
 -include mk/check.mk
 -include mk/stress.mk
