@@ -25,8 +25,10 @@
 //
 // Left out (Node does them, this file does not): the thread pool (the file is written
 // right here, and the loop waits for the disk meanwhile); the 'data' Buffers (one
-// std::string per connection); Happy Eyeballs and the lookup of a --host name on a
-// thread (getaddrinfo(3) blocks here, once, before the loop starts); KIT_TRACE.
+// std::string per connection); the lookup of a --host name on a thread (getaddrinfo(3)
+// blocks here, once, before the loop starts); running out of descriptors (EMFILE:
+// accept4(2) fails, the connection stays queued, and poll(2) wakes again at once: a
+// busy loop, which libuv avoids by closing a spare descriptor to shed it); KIT_TRACE.
 #include <fmt/core.h>
 
 #include <fcntl.h>
