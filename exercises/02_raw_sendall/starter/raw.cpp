@@ -180,11 +180,18 @@ static void onData(const char* data, size_t n) { fmt::print("{}\n", std::string(
 }
 
 // ------------------------------------------------------------ connect
+// The address being tried, as text (inet_ntop(3)), for the error line.
+static std::string addressOf(const addrinfo* a) {
+    char ip[INET6_ADDRSTRLEN] = "";
+    const void* in = &reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr;
+    if (a->ai_family == AF_INET6) in = &reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr;
+    inet_ntop(a->ai_family, in, ip, sizeof ip);
+    return ip;
+}
+
 // socket(2) and a non-blocking connect(2) to the next address: it returns at once with
 // EINPROGRESS, and poll(2) reports POLLOUT when the handshake has ended, one way or
 // the other; getsockopt(SO_ERROR) then says which (ECONNREFUSED: the server's RST).
-static std::string addressOf(const addrinfo* a);
-
 static void connectNext() {
     if (C.fd >= 0) close(C.fd);
     C.fd = socket(C.trying->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -195,14 +202,6 @@ static void connectNext() {
     C.trying = C.trying->ai_next;
     if (C.trying == nullptr) onError("connect", e, where);  // no address left
     connectNext();
-}
-
-static std::string addressOf(const addrinfo* a) {
-    char ip[INET6_ADDRSTRLEN] = "";
-    const void* in = a->ai_family == AF_INET6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr)
-                                              : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr);
-    inet_ntop(a->ai_family, in, ip, sizeof ip);
-    return ip;
 }
 
 static void onConnectReady() {
