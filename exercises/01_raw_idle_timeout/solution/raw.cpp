@@ -179,13 +179,14 @@ static void onTimeout(int fd) {
 // [doc TCPS.C5] socket(2), SO_REUSEADDR (a restarted server can bind although old
 // connections of its port are in TIME_WAIT), bind(2), listen(2) with Node's backlog,
 // 511. getaddrinfo(3) turns the host into a sockaddr_in or sockaddr_in6 with the port
-// in network byte order (htons). Returns 0 or the errno of the step that failed.
+// in network byte order (htons). Returns 0, the errno of the step that failed, or -1
+// when the host name is unknown.
 static int tryListen(const char* node) {
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     addrinfo* res = nullptr;
-    if (getaddrinfo(node, std::to_string(S.port).c_str(), &hints, &res) != 0) return EADDRNOTAVAIL;
+    if (getaddrinfo(node, std::to_string(S.port).c_str(), &hints, &res) != 0) return -1;
     int err = 0;
     const int fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) err = errno;
@@ -213,7 +214,8 @@ static void listenAgain() {
         return;
     }
     // Anything else (EACCES below port 1024): printed; nothing is left, the loop ends.
-    fmt::print("Error: listen {}: {} {}:{}\n", code(err), text(err), node, S.port);
+    if (err < 0) fmt::print("Error: getaddrinfo ENOTFOUND {}\n", node);
+    else fmt::print("Error: listen {}: {} {}:{}\n", code(err), text(err), node, S.port);
 }
 
 // ------------------------------------------------------------ the loop
