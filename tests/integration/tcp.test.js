@@ -364,6 +364,20 @@ for (const kind of ['cpp', 'raw', 'blocking']) test(`a busy port: the ${NAME[kin
   }
 });
 
+test('an unknown --host: the raw C++ server prints the first line of what server.js prints, and ends with status 0 like it', { timeout: 30000 }, async () => {
+  const dir = h.workDir();
+  const args = ['--port', String(await h.freeTcpPort()), '--host', 'nosuchhost.invalid'];
+  const [raw, node] = await Promise.all([
+    h.run(h.RAW.tcpServer, args, { cwd: dir }),
+    h.run(process.execPath, [h.TWIN.tcpServer, ...args], { cwd: dir }),
+  ]);
+  assert.equal(node.code, 0, "server.js's 'error' listener prints the error; nothing is left to wait for");
+  assert.equal(raw.code, node.code);
+  assert.equal(raw.stdout, 'Error: getaddrinfo ENOTFOUND nosuchhost.invalid\n');
+  assert.equal(raw.stdout, `${node.lines()[0].replace(/ \{$/, '')}\n`);
+  assert.equal(raw.stderr, '');
+});
+
 // ---------------------------------------------------------------- no server
 
 test('no server running: the C++ client dies like client.js, with Node\'s unhandled ECONNREFUSED report and status 1', { timeout: 30000 }, async () => {
