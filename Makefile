@@ -1,6 +1,6 @@
 # Makefile -- the one (non-recursive) build of the kit.
 #
-#   make                 library, every lesson, the unit tests        (g++)
+#   make                 library, every lesson (and its raw twins), the unit tests (g++)
 #   make CXX=clang++     the same with clang (everything is rebuilt when
 #                        the compiler or the flags change, see FLAGS STAMP)
 #   make -jN             parallel build; `make`, `make test`, `make demo` and the other

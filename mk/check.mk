@@ -4,13 +4,16 @@
 #
 #   make check           everything below, in this order; stops at the first failure:
 #     check-asan           the unit tests under ASan+UBSan; the lessons built with
-#                          ASan+UBSan (build/asan/lessons/NN_name) run by the integration
-#                          tests and by byte-exact TCP/UDP transfers
+#                          ASan+UBSan (build/asan/lessons/NN_name, and the raw twins
+#                          NN_name_raw, NN_name_blocking) run by the integration tests
+#                          and by byte-exact TCP/UDP transfers
 #     check-tsan           the unit tests of the thread pool, the loop and fs under
 #                          ThreadSanitizer (build/tsan/tests/unit_tests, clang++)
 #     check-valgrind       TCP 01<-02 and UDP 03<-04 transfers under valgrind memcheck
+#                          (the main.cpp programs and their raw.cpp twins)
 #     check-fuzz           the fuzz targets replay fuzz/regressions/ and fuzz/corpus/
-#     check-lint           clang-tidy (.clang-tidy) and cppcheck on posix_impl/
+#     check-lint           clang-tidy (.clang-tidy) and cppcheck on posix_impl/ and on
+#                          the raw twins (lessons/NN_name/raw.cpp, blocking.cpp)
 #   make fuzz            each fuzz target for FUZZ_SECONDS (20) seconds; FUZZ_MERGE=1
 #                        also merges new inputs into fuzz/corpus/<target>/
 #   make check-analyzer  clang-tidy with clang-analyzer-* on posix_impl/ (slow, see below)
