@@ -1,6 +1,6 @@
 # Makefile -- the one (non-recursive) build of the kit.
 #
-#   make                 library, every lesson, the unit tests        (g++)
+#   make                 library, every lesson (and its raw twins), the unit tests (g++)
 #   make CXX=clang++     the same with clang (everything is rebuilt when
 #                        the compiler or the flags change, see FLAGS STAMP)
 #   make -jN             parallel build; `make`, `make test`, `make demo` and the other
@@ -15,6 +15,8 @@
 # Layout (sources are found by wildcard, so new files are picked up as they appear):
 #   posix_impl/*.cpp            -> build/posix_impl/*.o -> build/libposix_impl.a
 #   lessons/NN_name/*.cpp       -> build/obj/lessons/NN_name/*.o -> build/lessons/NN_name
+#   lessons/NN_name/raw.cpp     -> build/lessons/NN_name_raw       (alone: no library,
+#   lessons/NN_name/blocking.cpp -> build/lessons/NN_name_blocking  only -lfmt)
 #   tests/unit/*.cpp            -> build/obj/tests/unit/*.o -> build/tests/unit_tests
 #   (with g++, the lessons and the diff scenarios -include a precompiled header of the
 #    library's headers, build/pch/kit_pch.hpp.gch, see PRECOMPILED HEADER)
@@ -119,7 +121,18 @@ LESSON_DIRS := $(patsubst %/,%,$(sort $(wildcard lessons/[0-9][0-9]_*/)))
 LESSON_DIRS := $(foreach d,$(LESSON_DIRS),$(if $(wildcard $(d)/*.cpp),$(d)))
 LESSONS     := $(notdir $(LESSON_DIRS))
 LESSON_BINS := $(LESSONS:%=$(BUILD)/lessons/%)
-lesson_objs  = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(sort $(wildcard lessons/$(1)/*.cpp)))
+
+# The raw twins: lessons/NN_name/raw.cpp -> build/lessons/NN_name_raw and
+# lessons/NN_name/blocking.cpp -> build/lessons/NN_name_blocking. Each is one file on
+# plain POSIX, compiled and linked alone: no posix_impl, no -Iposix_impl, only fmt.
+RAW_SRCS    := $(sort $(wildcard lessons/[0-9][0-9]_*/raw.cpp lessons/[0-9][0-9]_*/blocking.cpp))
+raw_bin      = $(patsubst lessons/%/$(notdir $(1)),%,$(1))_$(basename $(notdir $(1)))
+RAW_BINS    := $(foreach s,$(RAW_SRCS),$(BUILD)/lessons/$(call raw_bin,$(s)))
+RAW_LIBS    := -lfmt
+
+# the lesson's main binary: every other .cpp of its folder
+lesson_srcs  = $(filter-out $(RAW_SRCS),$(sort $(wildcard lessons/$(1)/*.cpp)))
+lesson_objs  = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(call lesson_srcs,$(1)))
 LESSON_OBJS := $(foreach l,$(LESSONS),$(call lesson_objs,$(l)))
 
 # tests/unit/main.cpp is Catch2's runner (CATCH_CONFIG_MAIN): the whole of Catch2's
@@ -151,7 +164,7 @@ ASAN_OBJS := $(ASAN_LIB_OBJS) $(ASAN_TEST_OBJS)
 .PHONY: all deps test demo check-fresh docs slides bench bench-build clean asan-tests FORCE
 
 # The unit tests come first: their runner is the longest file to compile.
-all: $(UNIT_TESTS) $(LIB) $(LESSON_BINS) $(DIFF_BINS)
+all: $(UNIT_TESTS) $(LIB) $(LESSON_BINS) $(RAW_BINS) $(DIFF_BINS)
 
 asan-tests: $(ASAN_UNIT_TESTS)
 
@@ -297,6 +310,17 @@ $(BUILD)/lessons/$(1): $(call lesson_objs,$(1)) $(LIB) $(FLAGS_STAMP)
 endef
 $(foreach l,$(LESSONS),$(eval $(call LESSON_RULE,$(l))))
 
+# one binary per raw twin: its one source file, nothing else (see RAW_SRCS)
+$(BUILD)/lessons/%_raw: lessons/%/raw.cpp $(FLAGS_STAMP)
+	@mkdir -p $(@D) $(BUILD)/obj/lessons
+	$(call msg,RAW,$<)
+	$(Q)$(CXX) $(KIT_CXXFLAGS) $(CPPFLAGS) $(DEPFLAGS) -MF $(BUILD)/obj/lessons/$(@F).d -MT $@ -o $@ $< $(LDFLAGS) $(RAW_LIBS) $(LDLIBS)
+
+$(BUILD)/lessons/%_blocking: lessons/%/blocking.cpp $(FLAGS_STAMP)
+	@mkdir -p $(@D) $(BUILD)/obj/lessons
+	$(call msg,RAW,$<)
+	$(Q)$(CXX) $(KIT_CXXFLAGS) $(CPPFLAGS) $(DEPFLAGS) -MF $(BUILD)/obj/lessons/$(@F).d -MT $@ -o $@ $< $(LDFLAGS) $(RAW_LIBS) $(LDLIBS)
+
 # one binary per differential scenario: its object + the library
 $(DIFF_BINS): $(BUILD)/tests/diff/%: $(BUILD)/obj/tests/diff/scenarios/%.o $(LIB) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
@@ -304,7 +328,7 @@ $(DIFF_BINS): $(BUILD)/tests/diff/%: $(BUILD)/obj/tests/diff/scenarios/%.o $(LIB
 	$(Q)$(LINK) -o $@ $(filter %.o %.a,$^) $(LIBS) $(LDLIBS)
 
 # ---------------------------------------------------------------- header deps
--include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(if $(KIT_PCH),$(KIT_PCH).d)
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(RAW_BINS:$(BUILD)/lessons/%=$(BUILD)/obj/lessons/%.d) $(if $(KIT_PCH),$(KIT_PCH).d)
 -include mk/teach.mk
 -include mk/check.mk
 -include mk/stress.mk

@@ -4,13 +4,16 @@
 #
 #   make check           everything below, in this order; stops at the first failure:
 #     check-asan           the unit tests under ASan+UBSan; the lessons built with
-#                          ASan+UBSan (build/asan/lessons/NN_name) run by the integration
-#                          tests and by byte-exact TCP/UDP transfers
+#                          ASan+UBSan (build/asan/lessons/NN_name, and the raw twins
+#                          NN_name_raw, NN_name_blocking) run by the integration tests
+#                          and by byte-exact TCP/UDP transfers
 #     check-tsan           the unit tests of the thread pool, the loop and fs under
 #                          ThreadSanitizer (build/tsan/tests/unit_tests, clang++)
 #     check-valgrind       TCP 01<-02 and UDP 03<-04 transfers under valgrind memcheck
+#                          (the main.cpp programs and their raw.cpp twins)
 #     check-fuzz           the fuzz targets replay fuzz/regressions/ and fuzz/corpus/
-#     check-lint           clang-tidy (.clang-tidy) and cppcheck on posix_impl/
+#     check-lint           clang-tidy (.clang-tidy) and cppcheck on posix_impl/ and on
+#                          the raw twins (lessons/NN_name/raw.cpp, blocking.cpp)
 #   make fuzz            each fuzz target for FUZZ_SECONDS (20) seconds; FUZZ_MERGE=1
 #                        also merges new inputs into fuzz/corpus/<target>/
 #   make check-analyzer  clang-tidy with clang-analyzer-* on posix_impl/ (slow, see below)
@@ -33,7 +36,7 @@ FUZZ_DIR  := $(BUILD)/fuzz
 # The same compiler and flags as the ASan unit tests (ASAN_COMPILE, ASAN_LIB). The
 # objects go under build/asan/obj/, because build/asan/lessons/NN_name is the binary.
 ASAN_LESSON_BINS := $(LESSONS:%=$(ASAN_DIR)/lessons/%)
-asan_lesson_objs  = $(patsubst %.cpp,$(ASAN_DIR)/obj/%.o,$(sort $(wildcard lessons/$(1)/*.cpp)))
+asan_lesson_objs  = $(patsubst %.cpp,$(ASAN_DIR)/obj/%.o,$(call lesson_srcs,$(1)))
 ASAN_LESSON_OBJS := $(foreach l,$(LESSONS),$(call asan_lesson_objs,$(l)))
 
 $(ASAN_DIR)/obj/%.o: %.cpp $(ASAN_FLAGS_STAMP)
@@ -48,6 +51,19 @@ $(ASAN_DIR)/lessons/$(1): $(call asan_lesson_objs,$(1)) $(ASAN_LIB) $(ASAN_FLAGS
 	$$(Q)$$(ASAN_LINK) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS) $$(LDLIBS)
 endef
 $(foreach l,$(LESSONS),$(eval $(call ASAN_LESSON_RULE,$(l))))
+
+# The raw twins (RAW_BINS in the Makefile) under ASan+UBSan: one file each, only fmt.
+ASAN_RAW_BINS := $(RAW_BINS:$(BUILD)/lessons/%=$(ASAN_DIR)/lessons/%)
+
+$(ASAN_DIR)/lessons/%_raw: lessons/%/raw.cpp $(ASAN_FLAGS_STAMP)
+	@mkdir -p $(@D) $(ASAN_DIR)/obj/lessons
+	$(call msg,ASAN,$<)
+	$(Q)$(CXX) $(ASAN_CXXFLAGS) $(CPPFLAGS) $(DEPFLAGS) -MF $(ASAN_DIR)/obj/lessons/$(@F).d -MT $@ -o $@ $< $(LDFLAGS) $(RAW_LIBS) $(LDLIBS)
+
+$(ASAN_DIR)/lessons/%_blocking: lessons/%/blocking.cpp $(ASAN_FLAGS_STAMP)
+	@mkdir -p $(@D) $(ASAN_DIR)/obj/lessons
+	$(call msg,ASAN,$<)
+	$(Q)$(CXX) $(ASAN_CXXFLAGS) $(CPPFLAGS) $(DEPFLAGS) -MF $(ASAN_DIR)/obj/lessons/$(@F).d -MT $@ -o $@ $< $(LDFLAGS) $(RAW_LIBS) $(LDLIBS)
 
 # ---------------------------------------------------------------- ThreadSanitizer build
 # clang++ by default (the ASan build uses $(CXX), g++ unless told otherwise, so the two
@@ -182,8 +198,18 @@ $(CHECK_DIR)/tidy/%.ok: %.cpp $(BUILD)/%.o .clang-tidy
 	$(Q)$(CLANG_TIDY) --quiet $< $(TIDY_ARGS) >$@.log 2>&1 || { cat $@.log; exit 1; }
 	$(Q)mv -f $@.log $@
 
+# The raw twins stand alone: no object in the normal build, no -Iposix_impl.
+RAW_TIDY_STAMPS := $(RAW_SRCS:%.cpp=$(CHECK_DIR)/tidy/%.ok)
+TIDY_STAMPS     += $(RAW_TIDY_STAMPS)
+
+$(RAW_TIDY_STAMPS): $(CHECK_DIR)/tidy/%.ok: %.cpp .clang-tidy
+	@mkdir -p $(@D)
+	$(call msg,TIDY,$<)
+	$(Q)$(CLANG_TIDY) --quiet $< -- $(STD) >$@.log 2>&1 || { cat $@.log; exit 1; }
+	$(Q)mv -f $@.log $@
+
 check-tidy: $(TIDY_STAMPS)
-	@echo "check-tidy: clang-tidy clean on $(words $(TIDY_STAMPS)) files of posix_impl/"
+	@echo "check-tidy: clang-tidy clean on $(words $(TIDY_STAMPS)) files of posix_impl/ and the raw twins"
 
 check-analyzer:
 	$(Q)status=0; for f in $(LIB_SRCS); do \
@@ -192,6 +218,8 @@ check-analyzer:
 	done; exit $$status
 
 # --inline-suppr: a false positive is suppressed where it occurs, with the reason.
+# The raw twins are checked one at a time: each is a program of its own, and their
+# `struct Server` / `struct Client` are not one class defined twice.
 check-cppcheck:
 	$(run_cppcheck)
 
@@ -259,7 +287,10 @@ endef
 define run_cppcheck
 	$(Q)$(CPPCHECK) --enable=warning,performance,portability --error-exitcode=1 --inline-suppr \
 	  --std=c++20 -q -Iposix_impl $(LIB_SRCS)
-	@echo "check-cppcheck: cppcheck clean on posix_impl/"
+	$(Q)for f in $(RAW_SRCS); do \
+	  $(CPPCHECK) --enable=warning,performance,portability --error-exitcode=1 --inline-suppr --std=c++20 -q $$f || exit 1; \
+	done
+	@echo "check-cppcheck: cppcheck clean on posix_impl/ and the raw twins"
 endef
 
 # ---------------------------------------------------------------- tools
@@ -269,7 +300,7 @@ endef
 CHECK_TOOLS := $(TSAN_CXX) $(FUZZ_CXX) $(CLANG_TIDY) $(CPPCHECK) valgrind node
 ifneq ($(filter check check-build fuzz,$(MAKECMDGOALS)),)
 $(TSAN_LIB_OBJS) $(TSAN_TEST_OBJS) $(FUZZ_LIB_OBJS) $(FUZZ_BINS) $(TIDY_STAMPS) \
-  $(OBJS) $(ASAN_OBJS) $(ASAN_LESSON_OBJS): | check-deps
+  $(OBJS) $(ASAN_OBJS) $(ASAN_LESSON_OBJS) $(ASAN_RAW_BINS): | check-deps
 endif
 
 check-deps:
@@ -279,9 +310,9 @@ check-deps:
 	  if [ -n "$$missing" ]; then echo "check: still missing:$$missing" >&2; exit 1; fi
 
 # ---------------------------------------------------------------- targets
-CHECK_ASAN_DEPS := $(ASAN_UNIT_TESTS) $(ASAN_LESSON_BINS)
+CHECK_ASAN_DEPS := $(ASAN_UNIT_TESTS) $(ASAN_LESSON_BINS) $(ASAN_RAW_BINS)
 CHECK_TSAN_DEPS := $(TSAN_UNIT_TESTS)
-CHECK_VG_DEPS   := $(LESSON_BINS)
+CHECK_VG_DEPS   := $(LESSON_BINS) $(RAW_BINS)
 
 # Everything `make check` builds, so that -j2 can build it all in parallel first.
 check-build: $(CHECK_ASAN_DEPS) $(CHECK_TSAN_DEPS) $(CHECK_VG_DEPS) $(FUZZ_BINS) $(TIDY_STAMPS)
@@ -292,7 +323,7 @@ check: check-build
 	$(run_valgrind)
 	$(run_fuzz_replay)
 	$(run_cppcheck)
-	@echo "check-tidy: clang-tidy clean on $(words $(TIDY_STAMPS)) files of posix_impl/"
+	@echo "check-tidy: clang-tidy clean on $(words $(TIDY_STAMPS)) files of posix_impl/ and the raw twins"
 	@echo "check: all passed"
 
 check-asan: $(CHECK_ASAN_DEPS)
@@ -307,5 +338,5 @@ check-valgrind: $(CHECK_VG_DEPS)
 check-fuzz: $(FUZZ_BINS)
 	$(run_fuzz_replay)
 
--include $(ASAN_LESSON_OBJS:.o=.d) $(TSAN_LIB_OBJS:.o=.d) $(TSAN_TEST_OBJS:.o=.d) \
+-include $(ASAN_LESSON_OBJS:.o=.d) $(ASAN_RAW_BINS:$(ASAN_DIR)/lessons/%=$(ASAN_DIR)/obj/lessons/%.d) $(TSAN_LIB_OBJS:.o=.d) $(TSAN_TEST_OBJS:.o=.d) \
          $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_SRCS:%.cpp=$(FUZZ_DIR)/obj/%.d)

@@ -48,7 +48,18 @@ $(BUILD)/exercises/$(1)/$(2): $(call ex_objs,$(1),$(2)) $(LIB) $(FLAGS_STAMP)
 	$$(call msg,LD,$$@)
 	$$(Q)$$(LINK) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS) $$(LDLIBS)
 endef
-$(foreach n,$(EX_NAMES),$(foreach v,$(EX_VARIANTS),$(if $(call ex_srcs,$(n),$(v)),$(eval $(call EX_RULE,$(n),$(v))))))
+
+# An exercise on the raw code (its variant is one raw.cpp) is built like the raw
+# lessons (RAW_SRCS in the Makefile): that one file alone, no library but fmt.
+ex_is_raw = $(filter %/raw.cpp,$(call ex_srcs,$(1),$(2)))
+define EX_RAW_RULE
+$(BUILD)/exercises/$(1)/$(2): exercises/$(1)/$(2)/raw.cpp $(FLAGS_STAMP)
+	@mkdir -p $$(@D)
+	$$(call msg,RAW,$$<)
+	$$(Q)$$(CXX) $$(EX_CXXFLAGS) $$(CPPFLAGS) -o $$@ $$< $$(LDFLAGS) $$(RAW_LIBS) $$(LDLIBS)
+endef
+$(foreach n,$(EX_NAMES),$(foreach v,$(EX_VARIANTS),$(if $(call ex_srcs,$(n),$(v)),$(eval $(call \
+  $(if $(call ex_is_raw,$(n),$(v)),EX_RAW_RULE,EX_RULE),$(n),$(v))))))
 
 .PHONY: exercises check-exercise
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check-transfers.sh -- byte-exact file transfers between the lesson programs:
-# TCP (01_tcp_server <- 02_tcp_client) and UDP (03_udp_server <- 04_udp_client), each in
-# its own temporary directory on a free port. Used by `make check` (mk/check.mk) twice:
+# TCP (01_tcp_server <- 02_tcp_client) and UDP (03_udp_server <- 04_udp_client), and the
+# same pairs of raw twins (NN_name_raw) when built, each in its own temporary directory
+# on a free port. Used by `make check` (mk/check.mk) twice:
 #
 #   scripts/check-transfers.sh --bin build/asan/lessons     the ASan+UBSan lessons
 #   scripts/check-transfers.sh --valgrind                   build/lessons under memcheck
@@ -184,7 +185,7 @@ transfer() {
   local dir=$work/$proto sname=${proto}_server cname=${proto}_client
   mkdir -p "$dir/server_files" "$dir/client_files"
   head -c "$bytes" /dev/urandom >"$dir/client_files/client.txt"
-  start_server "$sname" "$sprog" "$ready" "$dir" "$proto" || return
+  start_server "$sname" "$sprog" "$ready" "$dir" "${proto%_raw}" || return
   local expected=${5//PORT/$PORT}
 
   wrap "$cname" client
@@ -225,6 +226,15 @@ transfer tcp 01_tcp_server 02_tcp_client 'escutando porta' \
   $'conectado ao servidor\nconexao encerrada' "$TCP_BYTES" TCP
 transfer udp 03_udp_server 04_udp_client 'aguardando dados do cliente...' \
   'Arquivo enviado por UDP para 127.0.0.1:PORT' "$UDP_BYTES" UDP
+# The raw twins (lessons/NN_name/raw.cpp), when they are built in the same directory.
+if [[ -x $BIN/01_tcp_server_raw && -x $BIN/02_tcp_client_raw ]]; then
+  transfer tcp_raw 01_tcp_server_raw 02_tcp_client_raw 'escutando porta' \
+    $'conectado ao servidor\nconexao encerrada' "$TCP_BYTES" TCP
+fi
+if [[ -x $BIN/03_udp_server_raw && -x $BIN/04_udp_client_raw ]]; then
+  transfer udp_raw 03_udp_server_raw 04_udp_client_raw 'aguardando dados do cliente...' \
+    'Arquivo enviado por UDP para 127.0.0.1:PORT' "$UDP_BYTES" UDP
+fi
 
 if ((failures > 0)); then
   echo "check-transfers: $failures failure(s)" >&2

@@ -81,7 +81,8 @@ function parsePage(text) {
   for (let i = 0; i < src.length; i++) {
     const line = src[i];
     if (fence) {
-      if (fence.close.test(line)) { blocks.push(fence.block); fence = null; } else fence.block.lines.push(line);
+      // A block indented under a list item: its lines lose the fence's indentation.
+      if (fence.close.test(line)) { blocks.push(fence.block); fence = null; } else fence.block.lines.push(line.replace(fence.indent, ''));
       continue;
     }
     const open = /^\s*(`{3,}|~{3,})\s*([^`\s]*)/.exec(line);
@@ -93,7 +94,8 @@ function parsePage(text) {
         block.markText = prev[1];
         try { block.mark = parseMark(prev[1]); } catch (e) { block.error = e.message; }
       }
-      fence = { close, block };
+      const width = /^\s*/.exec(line)[0].length;
+      fence = { close, block, indent: new RegExp(`^ {0,${width}}`) };
       continue;
     }
     if (markRe.test(line) && !/^\s*(`{3,}|~{3,})/.test(src[i + 1] || '')) {

@@ -3,7 +3,8 @@
 //
 //   const h = require('./helpers');
 //
-// - ROOT, BIN, TWIN: where the built lessons and our Node twins live;
+// - ROOT, BIN, RAW, BLOCKING, TWIN: where the built lessons (main.cpp, raw.cpp,
+//   blocking.cpp) and our Node twins live;
 // - freeTcpPort(), freeUdpPort(type): a port nobody holds right now (bind port 0,
 //   read the port, close). Another process may take it before our server binds it,
 //   so servers are started through startServer(), which retries on EADDRINUSE;
@@ -33,6 +34,17 @@ const BIN = {
   tcpClient: path.join(ROOT, 'build', 'lessons', '02_tcp_client'),
   udpServer: path.join(ROOT, 'build', 'lessons', '03_udp_server'),
   udpClient: path.join(ROOT, 'build', 'lessons', '04_udp_client'),
+};
+// The same programs written straight on POSIX sockets (lessons/NN_name/raw.cpp), and
+// lesson 01's server with no event loop at all (lessons/01_tcp_server/blocking.cpp).
+const RAW = {
+  tcpServer: path.join(ROOT, 'build', 'lessons', '01_tcp_server_raw'),
+  tcpClient: path.join(ROOT, 'build', 'lessons', '02_tcp_client_raw'),
+  udpServer: path.join(ROOT, 'build', 'lessons', '03_udp_server_raw'),
+  udpClient: path.join(ROOT, 'build', 'lessons', '04_udp_client_raw'),
+};
+const BLOCKING = {
+  tcpServer: path.join(ROOT, 'build', 'lessons', '01_tcp_server_blocking'),
 };
 const TWIN = {
   tcpServer: path.join(ROOT, 'lessons', '01_tcp_server', 'server.js'),
@@ -221,7 +233,7 @@ async function startServer(cmd, argsFor, { cwd, env, ready, busy = /EADDRINUSE|E
 }
 
 module.exports = {
-  ROOT, BIN, TWIN, requireBuilt, sleep, until,
+  ROOT, BIN, RAW, BLOCKING, TWIN, requireBuilt, sleep, until,
   freeTcpPort, freeUdpPort, workDir,
   Proc, spawnProc, killAll, run, startServer,
 };

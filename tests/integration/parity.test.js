@@ -4,7 +4,10 @@
 // (lessons/0N_*/*.js) run as real processes, each pair in a temporary directory of
 // its own (with server_files/ and client_files/) and on a free port of its own: the
 // Node server with the Node client, the C++ server with the C++ client. Then stdout,
-// stderr and the exit status of each program are compared with its twin's.
+// stderr and the exit status of each program are compared with its twin's. Every case
+// runs twice: for the lessons' main.cpp ('kit') and for their raw.cpp ('raw', built as
+// build/lessons/0N_*_raw), whose crash reports are one line: the error line of Node's
+// report (the rule 'raw-crash-line' in harness.js).
 //
 //   node --test tests/integration/parity.test.js
 //
@@ -49,6 +52,12 @@ const SIDES = {
     udpServer: [path.join(BUILD, '03_udp_server'), []],
     udpClient: [path.join(BUILD, '04_udp_client'), []],
   },
+  raw: {
+    tcpServer: [path.join(BUILD, '01_tcp_server_raw'), []],
+    tcpClient: [path.join(BUILD, '02_tcp_client_raw'), []],
+    udpServer: [path.join(BUILD, '03_udp_server_raw'), []],
+    udpClient: [path.join(BUILD, '04_udp_client_raw'), []],
+  },
 };
 
 const tmpDirs = [];
@@ -84,7 +93,7 @@ function savedFiles(dir) {
 }
 
 // Compare one program's run with its twin's; on a difference, both side by side.
-function comparePrograms(label, nodeRun, kitRun, known = []) {
+function comparePrograms(label, nodeRun, kitRun, known = [], twin = 'kit') {
   const prepare = (r, side) => {
     const streams = h.applyKnown(known, side, {
       stdout: h.normalise(r.proc.stdout, [r.port]),
@@ -106,7 +115,7 @@ function comparePrograms(label, nodeRun, kitRun, known = []) {
   if (node.exit !== kit.exit) problems.push(`exit: node ${node.exit} vs c++ ${kit.exit}`);
   if (problems.length > 0) {
     assert.fail([
-      `${label}: the C++ lesson and its Node twin differ${known.length ? ` (accepted: ${known.join(', ')})` : ''}`,
+      `${label}: the ${twin === 'raw' ? 'raw.cpp' : 'C++'} lesson and its Node twin differ${known.length ? ` (accepted: ${known.join(', ')})` : ''}`,
       ...problems.map((p) => `  ${p}`),
       '  stdout:',
       h.sideBySide('node', node.stdout, 'c++', kit.stdout),
@@ -117,16 +126,19 @@ function comparePrograms(label, nodeRun, kitRun, known = []) {
   }
 }
 
-// Run `scenario(side)` for both sides at once; it resolves with named runs
-// ({ proc, port }) to compare.
-async function bothSides(scenario) {
-  const [node, kit] = await Promise.all([scenario('node'), scenario('kit')]);
+// Run `scenario(side)` for Node and for `twin` ('kit' or 'raw') at once; it resolves
+// with named runs ({ proc, port }) to compare; the twin's are under `kit`.
+async function bothSides(scenario, twin) {
+  const [node, kit] = await Promise.all([scenario('node'), scenario(twin)]);
   return { node, kit };
 }
 
 // ---------------------------------------------------------------- the cases
 
-describe('lesson output parity: C++ lessons and their Node twins', { concurrency: 2 }, () => {
+for (const twin of ['kit', 'raw']) describe(`lesson output parity: ${twin === 'raw' ? 'raw.cpp programs' : 'C++ lessons'} and their Node twins`, { concurrency: 2 }, () => {
+  // Where Node prints a crash report, raw.cpp prints only its error line.
+  const crash = (kitRules) => (twin === 'raw' ? ['raw-crash-line'] : kitRules);
+  const compare = (label, nodeRun, kitRun, known = []) => comparePrograms(label, nodeRun, kitRun, known, twin);
   it('TCP upload: lesson 01 server and lesson 02 client print what their twins print', async () => {
     const file = crypto.randomBytes(300 * 1024);  // several 'data' events
     const runs = await bothSides(async (side) => {
@@ -141,9 +153,9 @@ describe('lesson output parity: C++ lessons and their Node twins', { concurrency
       assert.equal(saved.length, 1, `${side}: one file saved`);
       assert.ok(saved[0].equals(file), `${side}: the saved file holds the bytes sent`);
       return { server: { proc: server, port }, client: { proc: client, port } };
-    });
-    comparePrograms('lesson 01 server (TCP upload)', runs.node.server, runs.kit.server);
-    comparePrograms('lesson 02 client (TCP upload)', runs.node.client, runs.kit.client);
+    }, twin);
+    compare('lesson 01 server (TCP upload)', runs.node.server, runs.kit.server);
+    compare('lesson 02 client (TCP upload)', runs.node.client, runs.kit.client);
   });
 
   it('TCP client with no server: the unhandled ECONNREFUSED report', async () => {
@@ -152,8 +164,8 @@ describe('lesson output parity: C++ lessons and their Node twins', { concurrency
       const client = await start(side, 'tcpClient', port, workdir(Buffer.from('hello\n'))).done;
       assert.equal(client.code, 1, `${side} client exit status\n${client.stderr}`);
       return { client: { proc: client, port } };
-    });
-    comparePrograms('lesson 02 client (no server)', runs.node.client, runs.kit.client);
+    }, twin);
+    compare('lesson 02 client (no server)', runs.node.client, runs.kit.client, crash([]));
   });
 
   it('TCP client with no file: the ENOENT printout, and the server it stays connected to', async () => {
@@ -171,10 +183,10 @@ describe('lesson output parity: C++ lessons and their Node twins', { concurrency
       await server.waitFor(has('arquivo salvo com sucesso!'), `${side} server saving the (empty) file`);
       await server.stop('SIGTERM');
       return { server: { proc: server, port }, client: { proc: client, port } };
-    });
+    }, twin);
     // docs/differences.md, "console.log(err): brackets".
-    comparePrograms('lesson 02 client (no file)', runs.node.client, runs.kit.client, ['error-brackets']);
-    comparePrograms('lesson 01 server (client with no file)', runs.node.server, runs.kit.server);
+    compare('lesson 02 client (no file)', runs.node.client, runs.kit.client, ['error-brackets']);
+    compare('lesson 01 server (client with no file)', runs.node.server, runs.kit.server);
   });
 
   it('UDP upload: lesson 03 server and lesson 04 client print what their twins print', async () => {
@@ -191,9 +203,9 @@ describe('lesson output parity: C++ lessons and their Node twins', { concurrency
       assert.equal(saved.length, 1, `${side}: one file saved`);
       assert.ok(saved[0].equals(file), `${side}: the saved file holds the datagram`);
       return { server: { proc: server, port }, client: { proc: client, port } };
-    });
-    comparePrograms('lesson 03 server (UDP upload)', runs.node.server, runs.kit.server);
-    comparePrograms('lesson 04 client (UDP upload)', runs.node.client, runs.kit.client);
+    }, twin);
+    compare('lesson 03 server (UDP upload)', runs.node.server, runs.kit.server);
+    compare('lesson 04 client (UDP upload)', runs.node.client, runs.kit.client);
   });
 
   it('UDP datagram of 65,508 bytes: EMSGSIZE rethrown, the uncaught-exception report', async () => {
@@ -202,8 +214,8 @@ describe('lesson output parity: C++ lessons and their Node twins', { concurrency
       const client = await start(side, 'udpClient', port, workdir(Buffer.alloc(65508))).done;
       assert.equal(client.code, 1, `${side} client exit status\n${client.stderr}`);
       return { client: { proc: client, port } };
-    });
+    }, twin);
     // docs/differences.md, "Uncaught exceptions: the report's header".
-    comparePrograms('lesson 04 client (EMSGSIZE)', runs.node.client, runs.kit.client, ['uncaught-exception-header']);
+    compare('lesson 04 client (EMSGSIZE)', runs.node.client, runs.kit.client, crash(['uncaught-exception-header']));
   });
 });

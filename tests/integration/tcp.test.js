@@ -3,8 +3,10 @@
 //
 //   node --test tests/integration/tcp.test.js        (after `make`)
 //
-// Runs the built C++ programs (build/lessons/01_tcp_server, build/lessons/02_tcp_client)
-// and our Node twins (lessons/01_tcp_server/server.js, lessons/02_tcp_client/client.js)
+// Runs the built C++ programs (build/lessons/01_tcp_server, build/lessons/02_tcp_client),
+// their twins on raw sockets (build/lessons/01_tcp_server_raw, 02_tcp_client_raw: every
+// case that runs a C++ program runs it for both kinds, 'cpp' and 'raw'), lesson 01's
+// blocking server (01_tcp_server_blocking) and our Node twins (lessons/01_tcp_server/server.js, lessons/02_tcp_client/client.js)
 // over loopback. Every server gets a port this file picks itself (listen on port 0,
 // read it, close; if another process takes it in between, the server says "Endereco em
 // uso" and we retry with another port) and runs in its own temporary directory. Every
@@ -19,7 +21,10 @@
 //     the client's crash when no server runs, the client that hangs on a missing file,
 //     "success" printed after a failed save, the server killed by one client's reset,
 //     a killed client's partial upload saved as if complete, same-second name collisions;
-//   - bad flags: `usage error: ...` and exit status 2.
+//   - bad flags: `usage error: ...` and exit status 2;
+//   - the raw programs crash where Node crashes, with one line on stderr (the error line
+//     of Node's report) and Node's exit status;
+//   - the blocking server serves one client at a time; lesson 01's server does not.
 
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -31,7 +36,7 @@ const path = require('node:path');
 const h = require('./helpers');
 const { normalise } = require('../diff/harness');
 
-h.requireBuilt(h.BIN.tcpServer, h.BIN.tcpClient);
+h.requireBuilt(h.BIN.tcpServer, h.BIN.tcpClient, h.RAW.tcpServer, h.RAW.tcpClient, h.BLOCKING.tcpServer);
 after(h.killAll);
 
 // ---------------------------------------------------------------- the programs' lines
@@ -55,31 +60,38 @@ const CLIENT_FILE = path.join('client_files', 'client.txt');
 
 // ---------------------------------------------------------------- helpers
 
+// The programs of each kind: 'cpp' (main.cpp), 'raw' (raw.cpp), 'blocking' (a server
+// only), 'node' (our twins). KINDS: the C++ kinds every case runs, named as in the tests.
+const SERVER = { cpp: h.BIN.tcpServer, raw: h.RAW.tcpServer, blocking: h.BLOCKING.tcpServer };
+const CLIENT = { cpp: h.BIN.tcpClient, raw: h.RAW.tcpClient };
+const KINDS = ['cpp', 'raw'];
+const NAME = { cpp: 'C++', raw: 'raw C++', blocking: 'blocking C++', node: 'Node' };
+
 function serverCommand(kind) {
-  return kind === 'cpp'
-    ? [h.BIN.tcpServer, (port) => ['--port', String(port)]]
-    : [process.execPath, (port) => [h.TWIN.tcpServer, '--port', String(port)]];
+  return kind === 'node'
+    ? [process.execPath, (port) => [h.TWIN.tcpServer, '--port', String(port)]]
+    : [SERVER[kind], (port) => ['--port', String(port)]];
 }
 
 function clientCommand(kind, port) {
-  return kind === 'cpp'
-    ? [h.BIN.tcpClient, ['--port', String(port)]]
-    : [process.execPath, [h.TWIN.tcpClient, '--port', String(port)]];
+  return kind === 'node'
+    ? [process.execPath, [h.TWIN.tcpClient, '--port', String(port)]]
+    : [CLIENT[kind], ['--port', String(port)]];
 }
 
-// Start a lesson-01 server ('cpp' or 'node') in `dir` (a fresh one with server_files/
+// Start a lesson-01 server ('cpp', 'raw', 'blocking' or 'node') in `dir` (a fresh one with server_files/
 // and client_files/ by default) and wait for 'escutando porta N'.
 async function startServer(kind, dir = h.workDir()) {
   const [cmd, argsFor] = serverCommand(kind);
   const { proc, port } = await h.startServer(cmd, argsFor, {
-    cwd: dir, ready: READY, name: kind === 'cpp' ? '01_tcp_server' : 'server.js',
+    cwd: dir, ready: READY, name: kind === 'node' ? 'server.js' : path.basename(cmd),
   });
   return { proc, port, dir };
 }
 
 function spawnClient(kind, dir, port) {
   const [cmd, args] = clientCommand(kind, port);
-  return h.spawnProc(cmd, args, { cwd: dir, name: kind === 'cpp' ? '02_tcp_client' : 'client.js' });
+  return h.spawnProc(cmd, args, { cwd: dir, name: kind === 'node' ? 'client.js' : path.basename(cmd) });
 }
 
 function runClient(kind, dir, port, ms = 15000) {
@@ -127,9 +139,12 @@ function props(text) {
 
 // ---------------------------------------------------------------- byte-exact uploads
 
-describe('C++ client -> C++ server', () => {
+// [client kind, server kind]: each C++ kind with itself, and the blocking server, which
+// behaves like lesson 01's for one client at a time.
+const PAIRS = [['cpp', 'cpp'], ['raw', 'raw'], ['cpp', 'blocking']];
+for (const [clientKind, serverKind] of PAIRS) describe(`${NAME[clientKind]} client -> ${NAME[serverKind]} server`, () => {
   let server;
-  before(async () => { server = await startServer('cpp'); });
+  before(async () => { server = await startServer(serverKind); });
   after(async () => { if (server) await server.proc.stop(); });
 
   test('the server prints only "escutando porta N" until a client connects', { timeout: 5000 }, () => {
@@ -149,7 +164,7 @@ describe('C++ client -> C++ server', () => {
   ];
   for (const [label, data] of cases) {
     test(`${label} arrive byte-exact in one server_<DD-MM-YYYY h-mm-ss>_TCP.txt`, { timeout: 30000 }, async () => {
-      const { saved, serverOutput } = await upload(server, 'cpp', data);
+      const { saved, serverOutput } = await upload(server, clientKind, data);
       assertSameBytes(saved, data, label);
       assert.match(serverOutput, ONE_UPLOAD);
       if (data.length === 0) assert.ok(!serverOutput.includes(DATA), "no 'data' event for an empty upload");
@@ -165,36 +180,28 @@ describe('C++ client -> C++ server', () => {
 
 // ---------------------------------------------------------------- interop
 
-describe('interop with the Node twins', () => {
-  test('C++ server <- Node client (client.js): byte-exact', { timeout: 30000 }, async () => {
-    const server = await startServer('cpp');
-    try {
-      const data = crypto.randomBytes(1024 * 1024 + 1);
-      const { saved, serverOutput } = await upload(server, 'node', data);
-      assertSameBytes(saved, data, '1 MiB + 1 byte from client.js');
-      assert.match(serverOutput, ONE_UPLOAD);
-    } finally {
-      await server.proc.stop();
-    }
-  });
-
-  test('Node server (server.js) <- C++ client: byte-exact, with the same server lines', { timeout: 30000 }, async () => {
-    const server = await startServer('node');
-    try {
-      const data = crypto.randomBytes(1024 * 1024 + 1);
-      const { saved, serverOutput } = await upload(server, 'cpp', data);
-      assertSameBytes(saved, data, '1 MiB + 1 byte from the C++ client');
-      assert.match(serverOutput, ONE_UPLOAD);
-      assert.equal(server.proc.stderr, '');
-    } finally {
-      await server.proc.stop();
-    }
-  });
+// Each C++ kind against the Node twins, both ways, and raw against main.cpp, both ways.
+const INTEROP = [['node', 'cpp'], ['cpp', 'node'], ['node', 'raw'], ['raw', 'node'], ['cpp', 'raw'], ['raw', 'cpp']];
+describe('interop with the Node twins and between the C++ kinds', () => {
+  for (const [clientKind, serverKind] of INTEROP) {
+    test(`${NAME[serverKind]} server <- ${NAME[clientKind]} client: byte-exact, with the same server lines`, { timeout: 30000 }, async () => {
+      const server = await startServer(serverKind);
+      try {
+        const data = crypto.randomBytes(1024 * 1024 + 1);
+        const { saved, serverOutput } = await upload(server, clientKind, data);
+        assertSameBytes(saved, data, `1 MiB + 1 byte from the ${NAME[clientKind]} client`);
+        assert.match(serverOutput, ONE_UPLOAD);
+        assert.equal(server.proc.stderr, '');
+      } finally {
+        await server.proc.stop();
+      }
+    });
+  }
 });
 
 // ---------------------------------------------------------------- two clients
 
-test('two clients connected at once: both uploads are saved, byte-exact, in distinct files', { timeout: 30000 }, async () => {
+for (const kind of KINDS) test(`two clients connected at once: both uploads are saved, byte-exact, in distinct files${kind === kind ? '' : ` [${NAME[kind]}]`}`, { timeout: 30000 }, async () => {
   // Client A reads its file from a FIFO that this test feeds, so A stays connected,
   // half-way through its upload, while client B uploads a whole file. A finishes more
   // than a second after B, so the two file names (one-second resolution) differ.
@@ -206,17 +213,17 @@ test('two clients connected at once: both uploads are saved, byte-exact, in dist
   let fd = fs.openSync(fifo, fs.constants.O_RDWR);
   let server = null;
   try {
-    server = await startServer('cpp');
+    server = await startServer(kind);
     const partA1 = crypto.randomBytes(32 * 1024);
     const partA2 = crypto.randomBytes(32 * 1024);
     const dataB = crypto.randomBytes(3 * 1024 * 1024);
     fs.writeFileSync(path.join(dirB, CLIENT_FILE), dataB);
 
     fs.writeSync(fd, partA1);
-    const clientA = spawnClient('cpp', dirA, server.port);
+    const clientA = spawnClient(kind, dirA, server.port);
     await server.proc.waitFor(DATA); // A is connected and its first bytes arrived
 
-    const clientB = await runClient('cpp', dirB, server.port);
+    const clientB = await runClient(kind, dirB, server.port);
     assert.equal(clientB.code, 0, clientB.stderr);
     assert.equal(clientB.stdout, CLIENT_OK);
     await server.proc.waitFor(() => server.proc.count(SAVED) === 1);
@@ -249,10 +256,10 @@ test('two clients connected at once: both uploads are saved, byte-exact, in dist
   }
 });
 
-test('two uploads that end in the same second leave one file: the second overwrites the first', { timeout: 30000 }, async () => {
+for (const kind of KINDS) test(`two uploads that end in the same second leave one file: the second overwrites the first${kind === kind ? '' : ` [${NAME[kind]}]`}`, { timeout: 30000 }, async () => {
   // The document's name has one-second resolution. Start just after a second begins;
   // if the two uploads still straddle a second boundary (a slow machine), try again.
-  const server = await startServer('cpp');
+  const server = await startServer(kind);
   try {
     const first = Buffer.from('primeiro upload, mais longo\n');
     const second = Buffer.from('segundo\n');
@@ -263,7 +270,7 @@ test('two uploads that end in the same second leave one file: the second overwri
       for (const data of [first, second]) {
         fs.writeFileSync(path.join(server.dir, CLIENT_FILE), data);
         const before = server.proc.count(SAVED);
-        const client = await runClient('cpp', server.dir, server.port);
+        const client = await runClient(kind, server.dir, server.port);
         assert.equal(client.code, 0, client.stderr);
         await server.proc.waitFor(() => server.proc.count(SAVED) > before);
       }
@@ -281,9 +288,52 @@ test('two uploads that end in the same second leave one file: the second overwri
   }
 });
 
+// ---------------------------------------------------------------- one client at a time
+
+// Client A (this test's own socket) connects, sends a little and stays connected. Client
+// B then connects, sends all of its bytes and its FIN: the kernel has everything. The
+// server may now save B (give it the chance: until it does, or 1.5 s), then A ends.
+// Returns how many saves happened before A ended, and the server's lines in order.
+async function slowFirstClient(kind) {
+  const server = await startServer(kind);
+  try {
+    const connect = () => new Promise((resolve, reject) => {
+      const sock = net.connect(server.port, '127.0.0.1', () => resolve(sock));
+      sock.once('error', reject);
+    });
+    const a = await connect();
+    a.write('A'.repeat(1000));
+    await server.proc.waitFor(DATA); // A is being served
+    const b = await connect();
+    await new Promise((resolve) => b.end('B'.repeat(1000), resolve)); // B's bytes and FIN are sent
+    await h.until(() => server.proc.count(SAVED) >= 1, 1500, 'a save').catch(() => {});
+    const savesBeforeAEnds = server.proc.count(SAVED);
+    a.end();
+    await server.proc.waitFor(() => server.proc.count(SAVED) === 2);
+    a.destroy();
+    b.destroy();
+    return { savesBeforeAEnds, lines: server.proc.lines().filter((l) => l !== DATA) };
+  } finally {
+    await server.proc.stop();
+  }
+}
+
+test('the blocking server serializes clients: a slow first client delays the second one\'s save until after its own', { timeout: 30000 }, async () => {
+  const { savesBeforeAEnds, lines } = await slowFirstClient('blocking');
+  assert.equal(savesBeforeAEnds, 0, 'B, complete in the kernel, was not saved while A was connected');
+  // accept(2) of B comes only after A's whole cycle: A connected, closed, saved; then B.
+  assert.deepEqual(lines.slice(1), [CONNECTED, CLOSED, SAVED, CONNECTED, CLOSED, SAVED]);
+});
+
+test('lesson 01\'s server does not: the second client is saved while the slow first one is still connected', { timeout: 30000 }, async () => {
+  const { savesBeforeAEnds, lines } = await slowFirstClient('cpp');
+  assert.equal(savesBeforeAEnds, 1, "B was saved before A ended");
+  assert.deepEqual(lines.slice(1), [CONNECTED, CONNECTED, CLOSED, SAVED, CLOSED, SAVED]);
+});
+
 // ---------------------------------------------------------------- busy port
 
-test('a busy port: the C++ server warns on stderr once a second, then listens when the port is freed', { timeout: 30000 }, async () => {
+for (const kind of ['cpp', 'raw', 'blocking']) test(`a busy port: the ${NAME[kind]} server warns on stderr once a second, then listens when the port is freed`, { timeout: 30000 }, async () => {
   // Another program (this test process) holds the port on Node's default address '::'.
   const dir = h.workDir();
   const holder = net.createServer();
@@ -292,7 +342,7 @@ test('a busy port: the C++ server warns on stderr once a second, then listens wh
     await new Promise((resolve, reject) => { holder.once('error', reject); holder.listen(0, resolve); });
     const { port } = holder.address();
     const started = Date.now();
-    server = h.spawnProc(h.BIN.tcpServer, ['--port', String(port)], { cwd: dir, name: '01_tcp_server' });
+    server = h.spawnProc(SERVER[kind], ['--port', String(port)], { cwd: dir });
     await server.waitFor(() => server.count(BUSY, 'stderr') >= 2, { ms: 10000 });
     const elapsed = Date.now() - started;
     const warnings = server.count(BUSY, 'stderr');
@@ -312,6 +362,20 @@ test('a busy port: the C++ server warns on stderr once a second, then listens wh
     if (holder.listening) holder.close();
     if (server) await server.stop();
   }
+});
+
+test('an unknown --host: the raw C++ server prints the first line of what server.js prints, and ends with status 0 like it', { timeout: 30000 }, async () => {
+  const dir = h.workDir();
+  const args = ['--port', String(await h.freeTcpPort()), '--host', 'nosuchhost.invalid'];
+  const [raw, node] = await Promise.all([
+    h.run(h.RAW.tcpServer, args, { cwd: dir }),
+    h.run(process.execPath, [h.TWIN.tcpServer, ...args], { cwd: dir }),
+  ]);
+  assert.equal(node.code, 0, "server.js's 'error' listener prints the error; nothing is left to wait for");
+  assert.equal(raw.code, node.code);
+  assert.equal(raw.stdout, 'Error: getaddrinfo ENOTFOUND nosuchhost.invalid\n');
+  assert.equal(raw.stdout, `${node.lines()[0].replace(/ \{$/, '')}\n`);
+  assert.equal(raw.stderr, '');
 });
 
 // ---------------------------------------------------------------- no server
@@ -340,18 +404,31 @@ test('no server running: the C++ client dies like client.js, with Node\'s unhand
   assert.equal(normalise(cpp.stderr), normalise(node.stderr), 'the same report as client.js');
 });
 
+test('no server running: the raw C++ client exits with status 1 like client.js, printing only the error line of Node\'s report', { timeout: 30000 }, async () => {
+  const port = await h.freeTcpPort(); // free, and nothing will listen on it
+  const dir = h.workDir({ serverFiles: false });
+  fs.writeFileSync(path.join(dir, CLIENT_FILE), 'ninguem escuta');
+  const [raw, node] = await Promise.all([runClient('raw', dir, port), runClient('node', dir, port)]);
+  assert.equal(raw.code, 1);
+  assert.equal(raw.code, node.code, 'same exit status as client.js');
+  assert.equal(raw.stdout, '', "no 'conexao encerrada'");
+  // One line: the address it tried last, as Node names it ("connect ECONNREFUSED a:p").
+  assert.match(raw.stderr, new RegExp(`^Error: connect ECONNREFUSED (127\\.0\\.0\\.1|::1):${port}\n$`));
+  assert.ok(node.stderr.includes(raw.stderr.trim().replace(/^Error: /, '')), `client.js's report names the same error:\n${node.stderr}`);
+});
+
 // ---------------------------------------------------------------- missing client file
 
-describe('a missing client file', () => {
+for (const kind of KINDS) describe(`a missing client file${kind === kind ? '' : ` [${NAME[kind]}]`}`, () => {
   // One scenario, observed by the tests below: a server, then the C++ client and
   // client.js run with client_files/ empty, side by side.
   let server;
   let cpp;
   let node;
   before(async () => {
-    server = await startServer('cpp');
+    server = await startServer(kind);
     const dir = h.workDir({ serverFiles: false }); // client_files/ exists, client.txt does not
-    cpp = spawnClient('cpp', dir, server.port);
+    cpp = spawnClient(kind, dir, server.port);
     node = spawnClient('node', dir, server.port);
     const printed = (p) => p.stdout.includes("  path: './client_files/client.txt'\n}\n");
     await Promise.all([cpp.waitFor(() => printed(cpp)), node.waitFor(() => printed(node))]);
@@ -361,7 +438,7 @@ describe('a missing client file', () => {
     await Promise.all([cpp, node, server && server.proc].filter(Boolean).map((p) => p.stop()));
   });
 
-  test('the C++ client prints the ENOENT error and its properties as client.js does', () => {
+  test(`the ${NAME[kind]} client prints the ENOENT error and its properties as client.js does`, () => {
     const text = "Error: ENOENT: no such file or directory, open './client_files/client.txt'";
     assert.ok(cpp.stdout.startsWith('conectado ao servidor\n'), cpp.stdout);
     assert.ok(cpp.stdout.includes(text), cpp.stdout);
@@ -377,13 +454,13 @@ describe('a missing client file', () => {
 
   test('both clients are still running 1.5 s later: nothing ends the socket', () => {
     assert.ok(node.alive, 'client.js hangs');
-    assert.ok(cpp.alive, 'the C++ client hangs too');
+    assert.ok(cpp.alive, `the ${NAME[kind]} client hangs too`);
     assert.ok(!cpp.stdout.includes('conexao encerrada'));
     assert.equal(server.proc.count(CONNECTED), 2, 'both are connected');
     assert.equal(server.proc.count(CLOSED), 0);
   });
 
-  test('once the C++ client is killed (SIGKILL), the server saves an empty file', { timeout: 15000 }, async () => {
+  test(`once the ${NAME[kind]} client is killed (SIGKILL), the server saves an empty file`, { timeout: 15000 }, async () => {
     await cpp.stop('SIGKILL');
     await server.proc.waitFor(SAVED);
     const files = savedFiles(server.dir);
@@ -397,11 +474,11 @@ describe('a missing client file', () => {
 
 // ---------------------------------------------------------------- missing server_files/
 
-test('no server_files/ directory: "erro ao salvar arquivo", then "arquivo salvo com sucesso!", and the server keeps serving', { timeout: 30000 }, async () => {
-  const server = await startServer('cpp', h.workDir({ serverFiles: false }));
+for (const kind of KINDS) test(`no server_files/ directory: "erro ao salvar arquivo", then "arquivo salvo com sucesso!", and the server keeps serving${kind === kind ? '' : ` [${NAME[kind]}]`}`, { timeout: 30000 }, async () => {
+  const server = await startServer(kind, h.workDir({ serverFiles: false }));
   try {
     fs.writeFileSync(path.join(server.dir, CLIENT_FILE), 'perdido');
-    const client = await runClient('cpp', server.dir, server.port);
+    const client = await runClient(kind, server.dir, server.port);
     assert.equal(client.code, 0);
     assert.equal(client.stdout, CLIENT_OK);
     await server.proc.waitFor(SAVED);
@@ -412,7 +489,7 @@ test('no server_files/ directory: "erro ao salvar arquivo", then "arquivo salvo 
 
     fs.mkdirSync(path.join(server.dir, 'server_files'));
     const data = crypto.randomBytes(100000);
-    const { saved, serverOutput } = await upload(server, 'cpp', data);
+    const { saved, serverOutput } = await upload(server, kind, data);
     assertSameBytes(saved, data, 'the upload after mkdir');
     assert.match(serverOutput, ONE_UPLOAD);
   } finally {
@@ -455,6 +532,22 @@ test('a client that resets its connection kills the C++ server with status 1 and
   }
 });
 
+test('a client that resets its connection kills the raw C++ server with status 1 and one line, the error line of server.js\'s report', { timeout: 30000 }, async () => {
+  const [raw, node] = await Promise.all([startServer('raw'), startServer('node')]);
+  try {
+    await Promise.all([resetAfterData(raw), resetAfterData(node)]);
+    await Promise.all([raw.proc.exit(10000), node.proc.exit(10000)]);
+    assert.equal(raw.proc.code, 1, `exit status; stderr:\n${raw.proc.stderr}`);
+    assert.equal(raw.proc.code, node.proc.code);
+    assert.equal(raw.proc.stderr, 'Error: read ECONNRESET\n');
+    assert.ok(node.proc.stderr.includes(`\n${raw.proc.stderr}`), node.proc.stderr);
+    assert.equal(raw.proc.stdout, `${READY(raw.port)}\n${CONNECTED}\n${DATA}\n`, "'close' never ran: no save");
+    assert.deepEqual(savedFiles(raw.dir), []);
+  } finally {
+    await Promise.all([raw.proc.stop(), node.proc.stop()]);
+  }
+});
+
 // ---------------------------------------------------------------- killed mid-upload
 
 // A client meant to send 1 MiB: it sends the first 100 KiB, says "sent" once the kernel
@@ -468,8 +561,8 @@ const s = require('net').connect(Number(process.argv[1]), '127.0.0.1', () => {
 setInterval(() => {}, 1000);
 `;
 
-test('a client killed (SIGKILL) mid-upload: the server saves the truncated upload as if complete, and keeps serving', { timeout: 30000 }, async () => {
-  const server = await startServer('cpp');
+for (const kind of KINDS) test(`a client killed (SIGKILL) mid-upload: the server saves the truncated upload as if complete, and keeps serving${kind === kind ? '' : ` [${NAME[kind]}]`}`, { timeout: 30000 }, async () => {
+  const server = await startServer(kind);
   const intended = 1024 * 1024;
   try {
     const mark = server.proc.stdout.length;
@@ -491,7 +584,7 @@ test('a client killed (SIGKILL) mid-upload: the server saves the truncated uploa
     fs.rmSync(path.join(server.dir, 'server_files', files[0]));
 
     assert.ok(server.proc.alive, 'the server keeps running');
-    const { saved: next } = await upload(server, 'cpp', Buffer.from('e continua servindo'));
+    const { saved: next } = await upload(server, kind, Buffer.from('e continua servindo'));
     assert.equal(next.toString(), 'e continua servindo');
   } finally {
     await server.proc.stop();
@@ -504,6 +597,9 @@ describe('bad flags: "usage error: ..." on stderr and exit status 2', () => {
   const programs = [
     ['01_tcp_server', h.BIN.tcpServer, h.TWIN.tcpServer],
     ['02_tcp_client', h.BIN.tcpClient, h.TWIN.tcpClient],
+    ['01_tcp_server_raw', h.RAW.tcpServer, h.TWIN.tcpServer],
+    ['02_tcp_client_raw', h.RAW.tcpClient, h.TWIN.tcpClient],
+    ['01_tcp_server_blocking', h.BLOCKING.tcpServer, h.TWIN.tcpServer],
   ];
   const flagSets = [['--port', '0'], ['--port', '-1'], ['--port', '70000'], ['--port', 'abc'], ['--bogus']];
   for (const [name, bin, twin] of programs) {

@@ -2,7 +2,9 @@
 // udp.test.js: lessons 03 (UDP server) and 04 (UDP client) as real processes.
 //
 // Runs the built C++ programs (build/lessons/03_udp_server, build/lessons/04_udp_client;
-// `make` first) and our Node twins (lessons/03_udp_server/server.js,
+// `make` first), their twins on raw sockets (03_udp_server_raw, 04_udp_client_raw: every
+// case that runs a C++ program runs it for both kinds, 'cpp' and 'raw') and our Node
+// twins (lessons/03_udp_server/server.js,
 // lessons/04_udp_client/client.js) over loopback. Every server gets a free port this
 // file picks itself (bind port 0, read it, close; if another process takes it in
 // between, the server dies with EADDRINUSE and we retry with a new port), and runs in
@@ -13,7 +15,9 @@
 // failing with EMSGSIZE (client exit status 1, nothing saved, server still running);
 // IPv6 loopback with --udp6 (65,527 bytes, the IPv6 limit); interop both ways with the
 // Node twins; "success" printed with no server at all; flag errors; and a burst of
-// 1,000 datagrams, whose count received/saved/dropped is printed as a diagnostic.
+// 1,000 datagrams, whose count received/saved/dropped is printed as a diagnostic. Where
+// Node reports an uncaught exception and exits 1, the raw client prints only the error
+// line of that report, and exits 1.
 
 const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -27,6 +31,14 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..', '..');
 const CPP_SERVER = path.join(ROOT, 'build', 'lessons', '03_udp_server');
 const CPP_CLIENT = path.join(ROOT, 'build', 'lessons', '04_udp_client');
+const RAW_SERVER = path.join(ROOT, 'build', 'lessons', '03_udp_server_raw');
+const RAW_CLIENT = path.join(ROOT, 'build', 'lessons', '04_udp_client_raw');
+// The C++ programs of each kind: 'cpp' (main.cpp) and 'raw' (raw.cpp); 'node': the twins.
+const SERVER = { cpp: CPP_SERVER, raw: RAW_SERVER };
+const CLIENT = { cpp: CPP_CLIENT, raw: RAW_CLIENT };
+const KINDS = ['cpp', 'raw'];
+const NAME = { cpp: 'C++', raw: 'raw C++', node: 'Node' };
+const SFX = (kind) => (kind === 'cpp' ? '' : ` [${NAME[kind]}]`);
 const NODE_SERVER = path.join(ROOT, 'lessons', '03_udp_server', 'server.js');
 const NODE_CLIENT = path.join(ROOT, 'lessons', '04_udp_client', 'client.js');
 
@@ -34,7 +46,7 @@ const SAVED = 'arquivo salvo com sucesso!';
 const READY = 'aguardando dados do cliente...';
 const FILE_NAME = /^server_\d{2}-\d{2}-\d{4} \d{1,2}-\d{2}-\d{2}_UDP\.txt$/;
 
-for (const bin of [CPP_SERVER, CPP_CLIENT]) {
+for (const bin of [CPP_SERVER, CPP_CLIENT, RAW_SERVER, RAW_CLIENT]) {
   if (!fs.existsSync(bin)) {
     throw new Error(`${bin} is missing: run make first`);
   }
@@ -124,14 +136,14 @@ function workDir() {
 // ---------------------------------------------------------------- programs
 
 function serverCommand(kind, args) {
-  return kind === 'cpp' ? [CPP_SERVER, args] : [process.execPath, [NODE_SERVER, ...args]];
+  return kind === 'node' ? [process.execPath, [NODE_SERVER, ...args]] : [SERVER[kind], args];
 }
 
 function clientCommand(kind, args) {
-  return kind === 'cpp' ? [CPP_CLIENT, args] : [process.execPath, [NODE_CLIENT, ...args]];
+  return kind === 'node' ? [process.execPath, [NODE_CLIENT, ...args]] : [CLIENT[kind], args];
 }
 
-// Start a server ('cpp' or 'node') on a free port; retry if the port was taken.
+// Start a server ('cpp', 'raw' or 'node') on a free port; retry if the port was taken.
 async function startServer(kind, { udp6 = false } = {}) {
   const dir = workDir();
   for (let attempt = 1; attempt <= 5; attempt++) {
@@ -198,12 +210,12 @@ function udpCounters() {
 
 // ---------------------------------------------------------------- tests
 
-test('C++ server <- C++ client: 0, 1, 1,400 and 65,507 bytes arrive byte-exact', { timeout: 60000 }, async () => {
-  const server = await startServer('cpp');
+for (const kind of KINDS) test(`${NAME[kind]} server <- ${NAME[kind]} client: 0, 1, 1,400 and 65,507 bytes arrive byte-exact`, { timeout: 60000 }, async () => {
+  const server = await startServer(kind);
   try {
     for (const size of [0, 1, 1400, 65507]) {
       const data = crypto.randomBytes(size);
-      const { saved, client } = await upload(server, 'cpp', data);
+      const { saved, client } = await upload(server, kind, data);
       assert.equal(saved.length, size);
       assert.ok(saved.equals(data), `content differs for ${size} bytes`);
       assert.equal(client.stdout, `Arquivo enviado por UDP para 127.0.0.1:${server.port}\n`);
@@ -215,22 +227,26 @@ test('C++ server <- C++ client: 0, 1, 1,400 and 65,507 bytes arrive byte-exact',
   }
 });
 
-test('65,508 bytes: the client fails with EMSGSIZE, the server saves nothing and keeps running', { timeout: 30000 }, async () => {
-  const server = await startServer('cpp');
+for (const kind of KINDS) test(`65,508 bytes: the client fails with EMSGSIZE, the server saves nothing and keeps running${SFX(kind)}`, { timeout: 30000 }, async () => {
+  const server = await startServer(kind);
   try {
     fs.writeFileSync(path.join(server.dir, 'client_files', 'client.txt'), Buffer.alloc(65508, 0x61));
-    const client = await runClient('cpp', server.dir, ['--port', String(server.port)]);
+    const client = await runClient(kind, server.dir, ['--port', String(server.port)]);
     assert.equal(client.code, 1, 'an uncaught exception ends the client with status 1');
     assert.equal(client.stdout, '', 'no success line');
     assert.match(client.stderr, new RegExp(`Error: send EMSGSIZE 127\\.0\\.0\\.1:${server.port}`));
-    assert.match(client.stderr, /errno: -90/);
-    assert.match(client.stderr, /code: 'EMSGSIZE'/);
-    assert.match(client.stderr, /syscall: 'send'/);
+    if (kind === 'raw') {
+      assert.equal(client.stderr, `Error: send EMSGSIZE 127.0.0.1:${server.port}\n`, "only the error line of Node's report");
+    } else {
+      assert.match(client.stderr, /errno: -90/);
+      assert.match(client.stderr, /code: 'EMSGSIZE'/);
+      assert.match(client.stderr, /syscall: 'send'/);
+    }
     await sleep(300);
     assert.deepEqual(savedFiles(server.dir), [], 'nothing was sent, so nothing is saved');
     assert.ok(server.proc.alive, 'the server keeps running');
     // ...and still works:
-    const { saved } = await upload(server, 'cpp', Buffer.from('ok'));
+    const { saved } = await upload(server, kind, Buffer.from('ok'));
     assert.equal(saved.toString(), 'ok');
   } finally {
     await server.proc.stop();
@@ -246,37 +262,37 @@ test('the Node client fails the same way on 65,508 bytes', { timeout: 30000 }, a
   assert.match(client.stderr, new RegExp(`Error: send EMSGSIZE 127\\.0\\.0\\.1:${port}`));
 });
 
-test('udp6 over ::1: 65,527 bytes arrive byte-exact, 65,528 fail with EMSGSIZE', { timeout: 30000 }, async (t) => {
+for (const kind of KINDS) test(`udp6 over ::1: 65,527 bytes arrive byte-exact, 65,528 fail with EMSGSIZE${SFX(kind)}`, { timeout: 30000 }, async (t) => {
   if (!(await haveIpv6())) {
     t.skip('no IPv6 loopback here');
     return;
   }
-  const server = await startServer('cpp', { udp6: true });
+  const server = await startServer(kind, { udp6: true });
   try {
     const data = crypto.randomBytes(65527);
-    const { saved, client } = await upload(server, 'cpp', data, ['--udp6']);
+    const { saved, client } = await upload(server, kind, data, ['--udp6']);
     assert.ok(saved.equals(data));
     assert.equal(client.stdout, `Arquivo enviado por UDP para ::1:${server.port}\n`);
 
     fs.writeFileSync(path.join(server.dir, 'client_files', 'client.txt'), Buffer.alloc(65528));
-    const big = await runClient('cpp', server.dir, ['--port', String(server.port), '--udp6']);
+    const big = await runClient(kind, server.dir, ['--port', String(server.port), '--udp6']);
     assert.equal(big.code, 1);
     assert.match(big.stderr, new RegExp(`send EMSGSIZE ::1:${server.port}`));
 
     // an IPv4 client reaches the dual-stack udp6 server too
-    const v4 = await upload(server, 'cpp', Buffer.from('via IPv4'));
+    const v4 = await upload(server, kind, Buffer.from('via IPv4'));
     assert.equal(v4.saved.toString(), 'via IPv4');
   } finally {
     await server.proc.stop();
   }
 });
 
-test('interop: C++ server <- Node client', { timeout: 30000 }, async () => {
-  const server = await startServer('cpp');
+for (const [serverKind, clientKind] of [['cpp', 'node'], ['raw', 'node'], ['raw', 'cpp']]) test(`interop: ${NAME[serverKind]} server <- ${NAME[clientKind]} client`, { timeout: 30000 }, async () => {
+  const server = await startServer(serverKind);
   try {
     for (const size of [1, 1400, 65507]) {
       const data = crypto.randomBytes(size);
-      const { saved, client } = await upload(server, 'node', data);
+      const { saved, client } = await upload(server, clientKind, data);
       assert.ok(saved.equals(data), `content differs for ${size} bytes`);
       assert.equal(client.stdout, `Arquivo enviado por UDP para 127.0.0.1:${server.port}\n`);
     }
@@ -285,12 +301,12 @@ test('interop: C++ server <- Node client', { timeout: 30000 }, async () => {
   }
 });
 
-test('interop: Node server <- C++ client (same console lines as the C++ server)', { timeout: 30000 }, async () => {
-  const server = await startServer('node');
+for (const [serverKind, clientKind] of [['node', 'cpp'], ['node', 'raw'], ['cpp', 'raw']]) test(`interop: ${NAME[serverKind]} server <- ${NAME[clientKind]} client (same console lines)`, { timeout: 30000 }, async () => {
+  const server = await startServer(serverKind);
   try {
     for (const size of [0, 1400, 65507]) {
       const data = crypto.randomBytes(size);
-      const { saved } = await upload(server, 'cpp', data);
+      const { saved } = await upload(server, clientKind, data);
       assert.ok(saved.equals(data), `content differs for ${size} bytes`);
     }
     assert.equal(server.proc.stdout, `${READY}\n${`${SAVED}\n`.repeat(3)}`);
@@ -303,26 +319,31 @@ test('no server listening: the client still reports success (UDP has no acknowle
   const dir = workDir();
   const port = await freeUdpPort('udp4');
   fs.writeFileSync(path.join(dir, 'client_files', 'client.txt'), 'nobody is there');
-  for (const kind of ['cpp', 'node']) {
+  for (const kind of ['cpp', 'raw', 'node']) {
     const client = await runClient(kind, dir, ['--port', String(port)]);
     assert.equal(client.code, 0, `${kind}: ${client.stderr}`);
     assert.equal(client.stdout, `Arquivo enviado por UDP para 127.0.0.1:${port}\n`);
   }
 });
 
-test('a missing client file is an uncaught ENOENT: exit status 1', { timeout: 30000 }, async () => {
+for (const kind of KINDS) test(`a missing client file is an uncaught ENOENT: exit status 1${SFX(kind)}`, { timeout: 30000 }, async () => {
   const dir = workDir();
-  const client = await runClient('cpp', dir, ['--port', '9']);
+  const client = await runClient(kind, dir, ['--port', '9']);
   assert.equal(client.code, 1);
   assert.equal(client.stdout, '');
   assert.match(client.stderr, /ENOENT: no such file or directory, open '\.\/client_files\/client\.txt'/);
+  if (kind === 'raw') {
+    const node = await runClient('node', dir, ['--port', '9']);
+    assert.equal(client.stderr, "Error: ENOENT: no such file or directory, open './client_files/client.txt'\n");
+    assert.ok(node.stderr.includes(`\n${client.stderr}`), `the error line of client.js's report:\n${node.stderr}`);
+  }
 });
 
 test('bad flags: one line on stderr, exit status 2, as the Node twins', { timeout: 30000 }, async () => {
   const dir = workDir();
   for (const args of [['--port', '0'], ['--port', 'abc'], ['--host', ''], ['--bogus'], ['--port']]) {
-    for (const kind of ['cpp', 'node']) {
-      const [cmd, argv] = kind === 'cpp' ? [CPP_SERVER, args] : [process.execPath, [NODE_SERVER, ...args]];
+    for (const kind of ['cpp', 'raw', 'node']) {
+      const [cmd, argv] = serverCommand(kind, args);
       const proc = new Proc(cmd, argv, dir);
       const timer = setTimeout(() => proc.child.kill('SIGKILL'), 10000);
       await proc.done;
@@ -330,13 +351,16 @@ test('bad flags: one line on stderr, exit status 2, as the Node twins', { timeou
       assert.equal(proc.code, 2, `${kind} ${args.join(' ')}`);
       assert.match(proc.stderr, /^usage error: [^\n]+\n$/, `${kind} ${args.join(' ')}`);
     }
-    const client = await runClient('cpp', dir, args);
-    assert.equal(client.code, 2);
+    for (const kind of KINDS) {
+      const client = await runClient(kind, dir, args);
+      assert.equal(client.code, 2, `${kind} client ${args.join(' ')}`);
+      assert.match(client.stderr, /^usage error: [^\n]+\n$/);
+    }
   }
 });
 
-test('the C++ server survives a burst of 1,000 datagrams and saves what arrived', { timeout: 60000 }, async (t) => {
-  const server = await startServer('cpp');
+for (const kind of KINDS) test(`the ${NAME[kind]} server survives a burst of 1,000 datagrams and saves what arrived`, { timeout: 60000 }, async (t) => {
+  const server = await startServer(kind);
   try {
     const before = udpCounters();
     const sender = dgram.createSocket('udp4');
@@ -393,7 +417,7 @@ test('the C++ server survives a burst of 1,000 datagrams and saves what arrived'
     assert.equal(server.proc.stderr, '');
     // ...and it still works afterwards.
     for (const f of savedFiles(server.dir)) fs.rmSync(path.join(server.dir, 'server_files', f));
-    const { saved: after1 } = await upload(server, 'cpp', Buffer.from('after the burst'));
+    const { saved: after1 } = await upload(server, kind, Buffer.from('after the burst'));
     assert.equal(after1.toString(), 'after the burst');
   } finally {
     await server.proc.stop();

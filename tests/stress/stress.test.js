@@ -40,7 +40,7 @@ const path = require('node:path');
 const h = require('../integration/helpers');
 const { normalise } = require('../diff/harness');
 
-h.requireBuilt(h.BIN.tcpServer, h.BIN.tcpClient);
+h.requireBuilt(h.BIN.tcpServer, h.BIN.tcpClient, h.RAW.tcpServer, h.RAW.tcpClient);
 
 // ---------------------------------------------------------------- the programs' lines
 
@@ -136,21 +136,24 @@ async function cpuShare(pid, ms) {
 
 // ---------------------------------------------------------------- programs
 
-// Start the C++ server ('cpp') or server.js ('node') in `dir`, optionally through a
-// wrapper that execs it (prlimit ... --, setpriv ...): the PID stays the server's.
+// Start the C++ server ('cpp'), its raw.cpp twin ('raw') or server.js ('node') in `dir`,
+// optionally through a wrapper that execs it (prlimit ... --, setpriv ...): the PID
+// stays the server's.
+const CPP_SERVER = { cpp: h.BIN.tcpServer, raw: h.RAW.tcpServer };
+const CPP_CLIENT = { cpp: h.BIN.tcpClient, raw: h.RAW.tcpClient };
 async function startServer(kind, dir, { wrap = [] } = {}) {
-  const [prog, progArgs] = kind === 'cpp' ? [h.BIN.tcpServer, []] : [process.execPath, [h.TWIN.tcpServer]];
+  const [prog, progArgs] = kind === 'node' ? [process.execPath, [h.TWIN.tcpServer]] : [CPP_SERVER[kind], []];
   const cmd = wrap.length ? wrap[0] : prog;
   const argsFor = (port) => [...wrap.slice(1), ...(wrap.length ? [prog] : []), ...progArgs, '--port', String(port)];
-  const name = kind === 'cpp' ? '01_tcp_server' : 'server.js';
+  const name = kind === 'node' ? 'server.js' : path.basename(prog);
   const { proc, port } = await h.startServer(cmd, argsFor, { cwd: dir, ready: READY, name });
   return { proc, port, dir, kind };
 }
 
 function spawnClient(kind, dir, port, { wrap = [], host } = {}) {
-  const [prog, progArgs] = kind === 'cpp' ? [h.BIN.tcpClient, []] : [process.execPath, [h.TWIN.tcpClient]];
+  const [prog, progArgs] = kind === 'node' ? [process.execPath, [h.TWIN.tcpClient]] : [CPP_CLIENT[kind], []];
   const args = [...progArgs, '--port', String(port), ...(host ? ['--host', host] : [])];
-  const name = kind === 'cpp' ? '02_tcp_client' : 'client.js';
+  const name = kind === 'node' ? 'client.js' : path.basename(prog);
   return wrap.length
     ? h.spawnProc(wrap[0], [...wrap.slice(1), prog, ...args], { cwd: dir, name })
     : h.spawnProc(prog, args, { cwd: dir, name });
@@ -296,19 +299,19 @@ function destroyAll(socks) {
 
 // ================================================================ C5: a client killed mid-upload
 
-test('a client SIGKILLed mid-upload while another client uploads: the server keeps serving the other, whose upload arrives whole', { timeout: 60000 }, async () => {
+for (const kind of ['cpp', 'raw']) test(`a client SIGKILLed mid-upload while another client uploads: the server keeps serving the other, whose upload arrives whole${kind === 'raw' ? ' [raw.cpp]' : ''}`, { timeout: 60000 }, async () => {
   const dirA = h.workDir({ serverFiles: false });
   const dirB = h.workDir({ serverFiles: false });
   const fifoA = new Fifo(dirA);
   const fifoB = new Fifo(dirB);
   const procs = [];
   try {
-    const server = await startServer('cpp', h.workDir());
+    const server = await startServer(kind, h.workDir());
     procs.push(server.proc);
     await fifoA.write(crypto.randomBytes(48 * 1024));
     await fifoB.write(crypto.randomBytes(48 * 1024));
-    const a = spawnClient('cpp', dirA, server.port);
-    const b = spawnClient('cpp', dirB, server.port);
+    const a = spawnClient(kind, dirA, server.port);
+    const b = spawnClient(kind, dirB, server.port);
     procs.push(a, b);
     await server.proc.waitFor(() => server.proc.count(CONNECTED) === 2 && server.proc.count(DATA) >= 2);
 
@@ -475,7 +478,7 @@ test('300 short connections opened and closed rapidly while a long upload runs: 
 
 // ================================================================ T1: 200 uploads at once
 
-test('200 clients uploading at once: 200 connections closed and 200 saves reported; what survives on disk is byte-exact; one-second names lose the rest', { timeout: 90000 }, async (t) => {
+for (const kind of ['cpp', 'raw']) test(`200 clients uploading at once: 200 connections closed and 200 saves reported; what survives on disk is byte-exact; one-second names lose the rest${kind === 'raw' ? ' [raw.cpp]' : ''}`, { timeout: 90000 }, async (t) => {
   ensureNofile(1200);
   const N = 200;
   const payloads = Array.from({ length: N }, () => crypto.randomBytes(10 * 1024));
@@ -483,7 +486,7 @@ test('200 clients uploading at once: 200 connections closed and 200 saves report
   let server;
   let socks = [];
   try {
-    server = await startServer('cpp', h.workDir());
+    server = await startServer(kind, h.workDir());
     socks = await connectMany(server.port, N, N); // all 200 connected...
     await server.proc.waitFor(() => server.proc.count(CONNECTED) === N, { ms: 20000 });
     const started = Date.now();
