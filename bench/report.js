@@ -178,8 +178,8 @@ function floorTable(tcp) {
   const out = [];
   out.push('## TCP upload: lessons 01+02 against the design floor, Node and iperf3');
   out.push('');
-  out.push('| size | program | min (s) | median (s) | p90 (s) | max (s) | x floor median | x floor p90 | x Node median | x iperf3 median | peak RSS median (MiB) | RSS / file |');
-  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('| size | program | min (s) | median (s) | p90 (s) | max (s) | x floor median | x floor p90 | x Node median | x iperf3 median | peak RSS median (MiB) | RSS / file | server CPU median (s) |');
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of tcp.results) {
     if (!r.spread || !r.spread.floor) continue;
     const sp = r.spread;
@@ -192,14 +192,17 @@ function floorTable(tcp) {
         `| ${kind === 'floor' ? '1' : times(t.p90 / sp.floor.seconds.p90)} ` +
         `| ${isLesson || kind === 'floor' ? times(t.median / sp.node.seconds.median) : ''} ` +
         `| ${kind === 'iperf3' ? '1' : times(t.median / sp.iperf3.seconds.median)} ` +
-        `| ${num(rss)} | ${Number.isFinite(rss) ? fixed(rss / r.mib, 2) : ''} |`);
+        `| ${num(rss)} | ${Number.isFinite(rss) ? fixed(rss / r.mib, 2) : ''} ` +
+        `| ${kind === 'iperf3' ? '' : fixed(r.median[kind].cpuSeconds, 2)} |`);
     }
   }
   out.push('');
   out.push('Times run from spawning the client to the server\'s save line. "x" columns: this program\'s time over the ' +
     'peer\'s (below 1 it is faster); x floor p90 compares the p90s. The floor is the document\'s design in plain C with ' +
     'no kit code (bench/floor_server.c, bench/floor_client.c: 64 KiB pieces, everything kept, one write at EOF). ' +
-    'p90 is the nearest rank (the 9th of 10 rounds); the number of rounds is in brackets.');
+    'p90 is the nearest rank (the 9th of 10 rounds); the number of rounds is in brackets. ' +
+    'Server CPU: utime + stime of the server process, all threads; less sensitive than wall time to other ' +
+    'load on the machine.');
   out.push('');
   return out;
 }
