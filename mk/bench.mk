@@ -9,8 +9,8 @@
 # The rest of the bench is Node scripts (bench/*.js) and gnuplot (bench/plots.gp).
 # Report, data and plots go to build/bench/.
 #
-#   make bench                    the full run, about 6 minutes on 2 cores
-#   make bench-quick              a quick check that every part works (about 40 s)
+#   make bench                    the full run (10 rounds), about 10 minutes on 2 cores
+#   make bench-quick              a quick check that every part works (about 20 s)
 #   make bench BENCH_ROUNDS=5     knobs are environment variables, listed in
 #                                 scripts/bench.sh; make passes command-line
 #                                 variables to the environment of its recipes
