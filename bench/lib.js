@@ -36,27 +36,42 @@ function rmTemp(dir) {
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** The C++ lessons and our Node programs, by lesson. */
+/**
+ * The C++ lessons, our Node programs and the design floor (bench/floor_*.c: the same
+ * design in plain C, no kit code), by lesson. BENCH_AB_SERVER names another build of
+ * lesson 01's server (kind `cppB`, with lesson 02's client) for a same-run A/B.
+ */
+const BENCH_BIN = path.join(ROOT, 'build/bench-bin');
 const PROGRAMS = {
   tcpServer: {
     cpp: [path.join(ROOT, 'build/lessons/01_tcp_server')],
     node: [process.execPath, path.join(ROOT, 'lessons/01_tcp_server/server.js')],
+    floor: [path.join(BENCH_BIN, 'floor_server')],
+    ...(process.env.BENCH_AB_SERVER ? { cppB: [path.resolve(process.env.BENCH_AB_SERVER)] } : {}),
   },
   tcpClient: {
     cpp: [path.join(ROOT, 'build/lessons/02_tcp_client')],
     node: [process.execPath, path.join(ROOT, 'lessons/02_tcp_client/client.js')],
+    floor: [path.join(BENCH_BIN, 'floor_client')],
+    cppB: [path.join(ROOT, 'build/lessons/02_tcp_client')],
+  },
+  retainServer: {
+    cpp: [path.join(BENCH_BIN, 'retain_slice')],
+    node: [process.execPath, path.join(ROOT, 'bench/retain_slice.js')],
   },
   udpServer: {
     cpp: [path.join(ROOT, 'build/lessons/03_udp_server')],
     node: [process.execPath, path.join(ROOT, 'lessons/03_udp_server/server.js')],
   },
 };
-const LABEL = { cpp: 'C++', node: 'Node', iperf3: 'iperf3' };
+const LABEL = { cpp: 'C++', cppB: 'C++ (B)', node: 'Node', floor: 'floor', iperf3: 'iperf3' };
 
 function requireBuilt() {
   for (const prog of Object.values(PROGRAMS)) {
-    if (!fs.existsSync(prog.cpp[0])) {
-      throw new Error(`${path.relative(ROOT, prog.cpp[0])} is missing: run make first`);
+    for (const kind of ['cpp', 'floor', 'cppB']) {
+      if (prog[kind] && !fs.existsSync(prog[kind][0])) {
+        throw new Error(`${path.relative(ROOT, prog[kind][0])} is missing: run make bench-bins (or make bench)`);
+      }
     }
   }
 }
@@ -100,6 +115,17 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/**
+ * The spread of some rounds: min, median, p90 and max. p90 is the nearest rank (the
+ * ceil(0.9 n)-th smallest: the 9th of 10 rounds, the largest of fewer than 10), so a
+ * slow round in ten shows in p90 and one in five shows in max.
+ */
+function spread(xs) {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return { min: NaN, median: NaN, p90: NaN, max: NaN, n: 0 };
+  return { min: s[0], median: median(s), p90: s[Math.ceil(0.9 * s.length) - 1], max: s[s.length - 1], n: s.length };
+}
+
 /** Peak resident set size of a live process, MiB (VmHWM in /proc/PID/status). */
 function peakRssMiB(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -121,6 +147,29 @@ function cpuSeconds(pid) {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / clkTck;  // utime, stime
 }
+
+/**
+ * The machine's transparent-huge-page and compaction counters (/proc/vmstat):
+ * compact_stall counts page faults that compacted memory synchronously (the stall of
+ * project issue 21), thp_fault_alloc faults served with a 2 MiB page,
+ * thp_fault_fallback those that wanted one and got 4 KiB pages. Machine-wide: take the
+ * difference around a run. Empty where /proc/vmstat is missing.
+ */
+const VMSTAT_KEYS = ['compact_stall', 'thp_fault_alloc', 'thp_fault_fallback'];
+function vmstat() {
+  const out = {};
+  try {
+    for (const line of fs.readFileSync('/proc/vmstat', 'utf8').split('\n')) {
+      const [k, v] = line.split(' ');
+      if (VMSTAT_KEYS.includes(k)) out[k] = Number(v);
+    }
+  } catch {
+    // not Linux: no counters
+  }
+  return out;
+}
+/** What grew between two vmstat() readings. */
+const vmstatDelta = (a, b) => Object.fromEntries(Object.keys(b).map((k) => [k, b[k] - (a[k] ?? b[k])]));
 
 /**
  * A counter of the network namespace from /proc/net/netstat or /proc/net/snmp, e.g.
@@ -359,6 +408,6 @@ function main(fn) {
 }
 
 module.exports = {
-  ROOT, TMP, PROGRAMS, LABEL, sleep, track, mkTemp, rmTemp, requireBuilt, options, numList, freePort, median,
-  peakRssMiB, cpuSeconds, netCounter, nofileLimit, ServerProcess, run, iperf3Tcp, iperf3Udp, writeJson, main,
+  ROOT, TMP, PROGRAMS, LABEL, sleep, track, mkTemp, rmTemp, requireBuilt, options, numList, freePort, median, spread,
+  peakRssMiB, cpuSeconds, vmstat, vmstatDelta, netCounter, nofileLimit, ServerProcess, run, iperf3Tcp, iperf3Udp, writeJson, main,
 };

@@ -1,6 +1,8 @@
 'use strict';
 // bench/report.js: the one report of `make bench`. Reads what bench/tcp.js,
-// bench/concurrency.js and bench/udp-bench.js wrote (--out) into DIR, prints one
+// bench/retain.js, bench/concurrency.js and bench/udp-bench.js wrote (--out) into DIR,
+// prints a table of the TCP upload's spread against the design floor, Node and
+// iperf3 (min, median, p90, max of every program), the retained-slice RSS, and one
 // markdown table (every measure: C++ lesson, our Node program, how many times better
 // the C++ lesson is, and iperf3's ceiling with each program's share of it), writes it
 // with the machine's description to DIR/report.md, writes the medians as gnuplot data
@@ -77,7 +79,8 @@ function main() {
   const tcp = readJson('tcp.json');
   const conc = readJson('concurrency.json');
   const udp = readJson('udp.json');
-  if (!tcp && !conc && !udp) throw new Error(`no results in ${DIR}: run scripts/bench.sh`);
+  const retain = readJson('retain.json');
+  if (!tcp && !conc && !udp && !retain) throw new Error(`no results in ${DIR}: run scripts/bench.sh`);
   const rows = [];
   // row(measure, cpp, node, better, ceiling, cppShare, nodeShare)
   const row = (...cells) => rows.push(cells);
@@ -144,6 +147,10 @@ function main() {
   }
   if (conc && conc.skipped.length) lines.push(`- skipped (RLIMIT_NOFILE ${conc.nofile}): ${conc.skipped.join(', ')} clients`);
   lines.push('');
+  if (tcp) lines.push(...floorTable(tcp));
+  if (retain) lines.push(...retainTable(retain));
+  lines.push('## Medians: the C++ lessons against our Node programs');
+  lines.push('');
   lines.push('| measure | C++ lesson | Node program | C++ better by | iperf3 ceiling | C++ share of ceiling | Node share of ceiling |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
@@ -161,6 +168,63 @@ function main() {
   writeData(tcp, conc, udp);
   plot();
 }
+
+/**
+ * The TCP upload, every program's spread (min, median, p90, max of "client start to
+ * saved"), with the lesson's median and p90 as multiples of the design floor's
+ * (bench/floor_*.c), and its median as a multiple of Node's and of iperf3's.
+ */
+function floorTable(tcp) {
+  const out = [];
+  out.push('## TCP upload: lessons 01+02 against the design floor, Node and iperf3');
+  out.push('');
+  out.push('| size | program | min (s) | median (s) | p90 (s) | max (s) | x floor median | x floor p90 | x Node median | x iperf3 median | peak RSS median (MiB) | RSS / file | server CPU median (s) |');
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of tcp.results) {
+    if (!r.spread || !r.spread.floor) continue;
+    const sp = r.spread;
+    for (const kind of r.kinds) {
+      const t = sp[kind].seconds;
+      const isLesson = kind === 'cpp' || kind === 'cppB';
+      const rss = kind === 'iperf3' ? NaN : r.median[kind].rssMiB;
+      out.push(`| ${sizeName(r.mib)} | ${LABELS[kind]} (${t.n}) | ${num(t.min)} | ${num(t.median)} | ${num(t.p90)} | ${num(t.max)} ` +
+        `| ${kind === 'floor' ? '1' : times(t.median / sp.floor.seconds.median)} ` +
+        `| ${kind === 'floor' ? '1' : times(t.p90 / sp.floor.seconds.p90)} ` +
+        `| ${isLesson || kind === 'floor' ? times(t.median / sp.node.seconds.median) : ''} ` +
+        `| ${kind === 'iperf3' ? '1' : times(t.median / sp.iperf3.seconds.median)} ` +
+        `| ${num(rss)} | ${Number.isFinite(rss) ? fixed(rss / r.mib, 2) : ''} ` +
+        `| ${kind === 'iperf3' ? '' : fixed(r.median[kind].cpuSeconds, 2)} |`);
+    }
+  }
+  out.push('');
+  out.push('Times run from spawning the client to the server\'s save line. "x" columns: this program\'s time over the ' +
+    'peer\'s (below 1 it is faster); x floor p90 compares the p90s. The floor is the document\'s design in plain C with ' +
+    'no kit code (bench/floor_server.c, bench/floor_client.c: 64 KiB pieces, everything kept, one write at EOF). ' +
+    'p90 is the nearest rank (the 9th of 10 rounds); the number of rounds is in brackets. ' +
+    'Server CPU: utime + stime of the server process, all threads; less sensitive than wall time to other ' +
+    'load on the machine.');
+  out.push('');
+  return out;
+}
+
+/** Peak RSS of the retained-slice servers (bench/retain.js). */
+function retainTable(retain) {
+  const c = retain.spread.cpp.rssMiB;
+  const n = retain.spread.node.rssMiB;
+  return [
+    `## A 16-byte slice kept from a ${retain.mib} MiB stream: server peak RSS (MiB)`,
+    '',
+    '| program | min | median | max | C++ / Node (median) | rounds |',
+    '|---|---:|---:|---:|---:|---|',
+    `| C++ (bench/retain_slice.cpp) | ${num(c.min)} | ${num(c.median)} | ${num(c.max)} | ${times(c.median / n.median)} | ${retain.runs.cpp.map((x) => num(x.rssMiB)).join(', ')} |`,
+    `| Node (bench/retain_slice.js) | ${num(n.min)} | ${num(n.median)} | ${num(n.max)} | | ${retain.runs.node.map((x) => num(x.rssMiB)).join(', ')} |`,
+    '',
+    'The bound (project issue 20, item 5): C++ within 2x of Node in the same run.',
+    '',
+  ];
+}
+
+const LABELS = { cpp: 'C++ lessons 01+02', cppB: 'C++ (B build, BENCH_AB_SERVER)', floor: 'design floor', node: 'Node', iperf3: 'iperf3' };
 
 function writeData(tcp, conc, udp) {
   if (tcp) {

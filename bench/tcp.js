@@ -1,20 +1,26 @@
 'use strict';
 // bench/tcp.js: a file upload through lessons 01+02 (C++) against the same upload
-// through our Node programs (server.js + client.js), side by side in one run, with
-// iperf3 moving the same number of bytes over loopback as the ceiling.
+// through our Node programs (server.js + client.js) and through the design floor
+// (bench/floor_server.c + floor_client.c: the document's design in plain C, no kit
+// code), side by side in one run, with iperf3 moving the same number of bytes over
+// loopback as the ceiling. BENCH_AB_SERVER=PATH adds another build of lesson 01's
+// server (kind cppB, with lesson 02's client) to every round: a same-run A/B.
 //
 // For each size, one client file on tmpfs; then, round after round, in an order that
-// rotates each round (C++, Node, iperf3; then Node, iperf3, C++; ...):
-//   C++ / Node  start the server in the size's directory on a free port, wait for
+// rotates each round (C++, floor, Node, iperf3; then floor, Node, iperf3, C++; ...):
+//   C++ / floor / Node  start the server in the size's directory on a free port, wait for
 //               'escutando porta', start the client; the clock runs from spawning
 //               the client to the server printing 'arquivo salvo com sucesso!' (so it
 //               holds the client's start-up, the transfer, Buffer.concat and the write
 //               of the whole file to tmpfs); read the server's peak RSS (VmHWM) and CPU
 //               time (and the time from the server's 'conectado!' line to the save,
 //               which leaves out the client's start-up); check the saved file (size, and its first, middle and last
-//               64 KiB against the client file); kill and reap the server.
+//               64 KiB against the client file); note what grew in /proc/vmstat
+//               meanwhile (compaction stalls, huge-page faults: machine-wide); kill
+//               and reap the server.
 //   iperf3      `iperf3 -n SIZE` on loopback, memory to memory (see lib.js iperf3Tcp).
-// Medians over the rounds are printed, and with --out all rounds are written as JSON.
+// Every round is printed; the spread (min, median, p90, max) of each program and, with
+// --out, every round are written as JSON.
 //
 // Usage: node bench/tcp.js [--sizes 1,16,256,1024] [--rounds 3] [--big-rounds N]
 //                          [--out build/bench/tcp.json]   (with --out: no table, see report.js)
@@ -30,6 +36,7 @@ const SIZES = L.numList(opt.sizes || '1,16,256,1024');
 const ROUNDS = Number(opt.rounds || 3);
 const BIG_ROUNDS = Number(opt['big-rounds'] || ROUNDS);
 const MiB = 1024 * 1024;
+const KINDS = ['cpp', ...(L.PROGRAMS.tcpServer.cppB ? ['cppB'] : []), 'floor', 'node', 'iperf3'];
 const SAMPLE = 64 * 1024;
 
 function samplesMatch(a, b, size) {
@@ -57,6 +64,7 @@ async function runLesson(kind, dir, sizeBytes) {
   let client;
   try {
     await server.waitPrefix('escutando porta');
+    const vm0 = L.vmstat();
     const t0 = performance.now();
     const connected = server.waitCount('conectado!', 1, 60000);
     const saved = server.waitCount('arquivo salvo com sucesso!', 1, 300000);
@@ -66,6 +74,7 @@ async function runLesson(kind, dir, sizeBytes) {
     const tc = await connected;
     const t1 = await saved;
     await clientExit;
+    const vm = L.vmstatDelta(vm0, L.vmstat());
     const rssMiB = L.peakRssMiB(server.pid);
     const cpu = L.cpuSeconds(server.pid);
     if (server.count('erro ao salvar arquivo') > 0) throw new Error(`${kind} server: erro ao salvar arquivo`);
@@ -76,7 +85,7 @@ async function runLesson(kind, dir, sizeBytes) {
     const ok = size === sizeBytes && samplesMatch(savedPath, path.join(dir, 'client_files/client.txt'), size);
     fs.unlinkSync(savedPath);
     if (!ok) throw new Error(`${kind}: the saved file differs from the client's (${size} of ${sizeBytes} bytes)`);
-    return { seconds: (t1 - t0) / 1000, afterConnectSeconds: (t1 - tc) / 1000, rssMiB, cpuSeconds: cpu };
+    return { seconds: (t1 - t0) / 1000, afterConnectSeconds: (t1 - tc) / 1000, rssMiB, cpuSeconds: cpu, vmstat: vm };
   } finally {
     if (client && client.exitCode === null && client.signalCode === null) client.kill('SIGKILL');
     await server.stop();
@@ -106,46 +115,56 @@ L.main(async () => {
     const sizeBytes = Math.round(mib * MiB);
     const rounds = mib >= 1024 ? BIG_ROUNDS : ROUNDS;
     const dir = L.mkTemp('kit-bench-tcp-');
-    const runs = { cpp: [], node: [], iperf3: [] };
+    const runs = Object.fromEntries(KINDS.map((k) => [k, []]));
     try {
       makeClientFile(dir, mib);
       for (let r = 0; r < rounds; r++) {
-        const order = ['cpp', 'node', 'iperf3'];
-        for (let k = 0; k < r % 3; k++) order.push(order.shift());
+        const order = [...KINDS];
+        for (let k = 0; k < r % KINDS.length; k++) order.push(order.shift());
         for (const kind of order) {
           runs[kind].push(kind === 'iperf3' ? await L.iperf3Tcp(sizeBytes) : await runLesson(kind, dir, sizeBytes));
         }
         console.log(`  ${String(mib).padStart(5)} MiB round ${r + 1}/${rounds}: ` +
-          `C++ ${fmt(runs.cpp[r].seconds)} s, Node ${fmt(runs.node[r].seconds)} s, ` +
-          `iperf3 ${fmt(runs.iperf3[r].seconds, 4)} s`);
+          KINDS.map((k) => `${L.LABEL[k]} ${fmt(runs[k][r].seconds, k === 'iperf3' ? 4 : 3)} s`).join(', '));
       }
     } finally {
       L.rmTemp(dir);
     }
     const med = {};
-    for (const kind of ['cpp', 'node']) {
+    const spread = {};
+    for (const kind of KINDS.filter((k) => k !== 'iperf3')) {
       med[kind] = {
         seconds: L.median(runs[kind].map((x) => x.seconds)),
         afterConnectSeconds: L.median(runs[kind].map((x) => x.afterConnectSeconds)),
         rssMiB: L.median(runs[kind].map((x) => x.rssMiB)),
         cpuSeconds: L.median(runs[kind].map((x) => x.cpuSeconds)),
       };
+      spread[kind] = {
+        seconds: L.spread(runs[kind].map((x) => x.seconds)),
+        afterConnectSeconds: L.spread(runs[kind].map((x) => x.afterConnectSeconds)),
+        rssMiB: L.spread(runs[kind].map((x) => x.rssMiB)),
+      };
     }
     med.iperf3 = { seconds: L.median(runs.iperf3.map((x) => x.seconds)) };
-    results.push({ mib, bytes: sizeBytes, rounds, runs, median: med });
+    spread.iperf3 = { seconds: L.spread(runs.iperf3.map((x) => x.seconds)) };
+    results.push({ mib, bytes: sizeBytes, rounds, kinds: KINDS, runs, median: med, spread });
   }
 
   if (!opt.out) {  // with --out, bench/report.js prints the table
     console.log('');
-    console.log('| size | C++ time (s) | Node time (s) | Node/C++ | iperf3 (s) | C++ share of iperf3 | Node share of iperf3 ' +
-      '| C++ peak RSS (MiB) | Node peak RSS (MiB) | C++ RSS / size | Node RSS / size |');
-    console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const { mib, median: m } of results) {
-      console.log(`| ${mib} MiB | ${fmt(m.cpp.seconds)} | ${fmt(m.node.seconds)} | ${fmt(m.node.seconds / m.cpp.seconds, 2)}x ` +
-        `| ${fmt(m.iperf3.seconds, 4)} | ${fmt(100 * m.iperf3.seconds / m.cpp.seconds, 1)}% ` +
-        `| ${fmt(100 * m.iperf3.seconds / m.node.seconds, 1)}% | ${fmt(m.cpp.rssMiB, 1)} | ${fmt(m.node.rssMiB, 1)} ` +
-        `| ${fmt(m.cpp.rssMiB / mib, 2)} | ${fmt(m.node.rssMiB / mib, 2)} |`);
+    console.log('| size | program | min (s) | median (s) | p90 (s) | max (s) | x floor (median) | x floor (p90) | peak RSS median (MiB) |');
+    console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const { mib, spread: sp, median: m } of results) {
+      for (const kind of KINDS) {
+        const t = sp[kind].seconds;
+        const f = sp.floor.seconds;
+        console.log(`| ${mib} MiB | ${L.LABEL[kind]} | ${fmt(t.min, 4)} | ${fmt(t.median, 4)} | ${fmt(t.p90, 4)} | ${fmt(t.max, 4)} ` +
+          `| ${fmt(t.median / f.median, 2)}x | ${fmt(t.p90 / f.p90, 2)}x | ${kind === 'iperf3' ? '' : fmt(m[kind].rssMiB, 1)} |`);
+      }
     }
   }
-  L.writeJson(opt.out, { kind: 'tcp', sizesMiB: SIZES, rounds: ROUNDS, bigRounds: BIG_ROUNDS, tmp: L.TMP, results });
+  L.writeJson(opt.out, {
+    kind: 'tcp', sizesMiB: SIZES, rounds: ROUNDS, bigRounds: BIG_ROUNDS, tmp: L.TMP,
+    abServer: process.env.BENCH_AB_SERVER || null, results,
+  });
 });

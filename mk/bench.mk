@@ -1,14 +1,40 @@
 # mk/bench.mk -- `make bench` (project issue 7, item 4), included at the end of the
-# Makefile (`-include mk/bench.mk`), which defines `bench` (deps, the lesson binaries, then scripts/bench.sh).
-# The bench is Node scripts (bench/*.js) and gnuplot (bench/plots.gp): nothing to
-# build beyond the lessons. Report, data and plots go to build/bench/.
+# Makefile (`-include mk/bench.mk`), which defines `bench` (deps, the lesson binaries,
+# then scripts/bench.sh). This file adds the bench's own programs (issues 20 and 21),
+# built into build/bench-bin/ before the run:
+#   floor_server, floor_client   the design floor: lessons 01/02's design in plain C,
+#                                no kit code (bench/floor_*.c)
+#   retain_slice                 a kit server that keeps a 16-byte slice of a long
+#                                stream (bench/retain_slice.cpp; Node twin .js)
+# The rest of the bench is Node scripts (bench/*.js) and gnuplot (bench/plots.gp).
+# Report, data and plots go to build/bench/.
 #
-#   make bench                    the full run, about 3 minutes on 2 cores
-#   make bench-quick              a quick check that every part works (about 30 s)
+#   make bench                    the full run (10 rounds), about 10 minutes on 2 cores
+#   make bench-quick              a quick check that every part works (about 20 s)
 #   make bench BENCH_ROUNDS=5     knobs are environment variables, listed in
 #                                 scripts/bench.sh; make passes command-line
 #                                 variables to the environment of its recipes
 
-.PHONY: bench-quick
+BENCH_BIN  := $(BUILD)/bench-bin
+BENCH_BINS := $(BENCH_BIN)/floor_server $(BENCH_BIN)/floor_client $(BENCH_BIN)/retain_slice
+BENCH_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror
+
+.PHONY: bench-quick bench-bins
+bench bench-quick: bench-bins
+bench-bins: bench-build
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) $(BENCH_BINS)
+
+$(BENCH_BIN)/floor_%: bench/floor_%.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+$(BENCH_BIN)/retain_slice: $(BUILD)/obj/bench/retain_slice.o $(LIB) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(LINK) -o $@ $(filter %.o %.a,$^) $(LIBS) $(LDLIBS)
+
+-include $(BUILD)/obj/bench/retain_slice.d
+
 bench-quick: bench-build
 	$(Q)BENCH_QUICK=1 bash scripts/bench.sh

@@ -20,8 +20,10 @@
 ///    and without a second 256 MiB of memory (Node's `Buffer.concat` holds the list
 ///    and the result together: about twice the file).
 ///  - memory that no chunk uses any more goes back to the kernel (madvise(2),
-///    `MADV_DONTNEED`), and an arena whose chunks are all gone starts again from its
-///    start, so a program that handles each chunk and drops it stays in constant memory.
+///    `MADV_DONTNEED`) 2 MiB at a time, wherever it lies, and an arena whose chunks are
+///    all gone starts again from its start: a program that handles each chunk and drops
+///    it stays in constant memory, and one that keeps a small slice of a chunk keeps
+///    that chunk's 2 MiB block, not the chunks after it.
 ///
 /// Any other `concat` copies, and frees each chunk as soon as it is copied, so peak
 /// memory stays near one copy of the data.

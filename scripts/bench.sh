@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
 # bench.sh: `make bench`. Every number is a ratio against a peer run side by side in
-# the same run (the C++ lessons against our Node programs, alternating), plus iperf3
-# on loopback moving the same bytes as the ceiling; never a timed test. The method and
-# a reference run: docs/performance.md.
+# the same run (the C++ lessons against our Node programs and against the design
+# floor, alternating), plus iperf3 on loopback moving the same bytes as the ceiling;
+# never a timed test. The method and a reference run: docs/performance.md.
 #
-#   1. TCP upload (lessons 01+02 vs server.js+client.js): time and server peak RSS per
+#   1. TCP upload (lessons 01+02 vs the design floor bench/floor_*.c vs
+#      server.js+client.js): time (min, median, p90, max) and server peak RSS per
 #      size                                                      bench/tcp.js
-#   2. N clients at once against lesson 01 and server.js, one load generator
+#   2. a 16-byte slice kept from a long stream: server peak RSS, C++ vs Node
+#                                                                bench/retain.js
+#   3. N clients at once against lesson 01 and server.js, one load generator
 #                                                                bench/concurrency.js
-#   3. UDP datagrams per second (lesson 03 vs server.js)         bench/udp-bench.js
-#   4. one markdown table on stdout and in $BENCH_OUT/report.md, the medians as
-#      gnuplot data and PNG plots in $BENCH_OUT                  bench/report.js
+#   4. UDP datagrams per second (lesson 03 vs server.js)         bench/udp-bench.js
+#   5. the tables on stdout and in $BENCH_OUT/report.md, the medians as gnuplot data
+#      and PNG plots in $BENCH_OUT                               bench/report.js
 #
 # Knobs (environment):
-#   BENCH_ROUNDS       rounds of every measure (default 5; medians are reported)
+#   BENCH_ROUNDS       rounds of every measure (default 10; min, median, p90 and max
+#                      are reported)
 #   BENCH_TCP_SIZES    MiB per upload, comma-separated (default 1,16,256,1024)
-#   BENCH_ROUNDS_1G    rounds for sizes of 1024 MiB and more (default 3, or BENCH_ROUNDS
-#                      if smaller: one 1 GiB round takes about 12 s and 5 GiB of RAM)
+#   BENCH_ROUNDS_1G    rounds for sizes of 1024 MiB and more (default BENCH_ROUNDS: one
+#                      1 GiB round takes about 12 s and 5 GiB of RAM)
+#   BENCH_RETAIN_MIB   MiB streamed past the retained slice (default 768)
+#   BENCH_RETAIN_ROUNDS rounds of the retained-slice measure (default 3)
+#   BENCH_AB_SERVER    another build of lesson 01's server, run in every TCP round
+#                      beside the others (a same-run A/B; see docs/performance.md)
 #   BENCH_CONC_LEVELS  clients at once (default 1,10,100,1000)
 #   BENCH_CONC_KIB     upload of each of those clients, KiB (default 64)
 #   BENCH_UDP_COUNT    datagrams per UDP run (default 20000)
@@ -28,25 +36,28 @@
 #   BENCH_TMP          where the servers write (default /dev/shm, a tmpfs)
 #   BENCH_COMMIT       the commit to name in the report when this tree is not a git
 #                      checkout (e.g. `git archive HEAD | tar -x -C DIR`)
-#   BENCH_QUICK=1      a quick check that everything works (about 30 s): sizes 1,16,
-#                      1 round, 5,000 datagrams; explicit knobs still win
+#   BENCH_QUICK=1      a quick check that everything works (about 20 s): sizes 1,16,
+#                      1 round, 5,000 datagrams, 64 MiB past the retained slice;
+#                      explicit knobs still win
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
 
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
   : "${BENCH_ROUNDS:=1}" "${BENCH_TCP_SIZES:=1,16}" "${BENCH_UDP_COUNT:=5000}" "${BENCH_UDP_RUNS:=1}"
+  : "${BENCH_RETAIN_MIB:=64}" "${BENCH_RETAIN_ROUNDS:=1}"
 fi
-ROUNDS=${BENCH_ROUNDS:-5}
-ROUNDS_1G=${BENCH_ROUNDS_1G:-$(( ROUNDS < 3 ? ROUNDS : 3 ))}
+ROUNDS=${BENCH_ROUNDS:-10}
+ROUNDS_1G=${BENCH_ROUNDS_1G:-$ROUNDS}
 OUT=${BENCH_OUT:-build/bench}
 
 # iperf3 (the ceiling) and gnuplot (the plots), installed if missing.
 bash scripts/deps.sh bench
 
-for bin in 01_tcp_server 02_tcp_client 03_udp_server; do
-  if [[ ! -x build/lessons/$bin ]]; then
-    echo "bench: build/lessons/$bin is missing; run make first" >&2
+for bin in lessons/01_tcp_server lessons/02_tcp_client lessons/03_udp_server \
+           bench-bin/floor_server bench-bin/floor_client bench-bin/retain_slice; do
+  if [[ ! -x build/$bin ]]; then
+    echo "bench: build/$bin is missing; run make bench-bins (or make bench)" >&2
     exit 1
   fi
 done
@@ -68,15 +79,18 @@ mkdir -p "$OUT"
 rm -f "$OUT"/*.json "$OUT"/*.dat "$OUT"/*.png "$OUT"/report.md
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
-echo "== 1/3 TCP upload: lessons 01+02 vs server.js+client.js, iperf3 as the ceiling =="
+echo "== 1/4 TCP upload: lessons 01+02 vs the design floor vs server.js+client.js, iperf3 as the ceiling =="
 node bench/tcp.js --sizes "${BENCH_TCP_SIZES:-1,16,256,1024}" --rounds "$ROUNDS" \
   --big-rounds "$ROUNDS_1G" --out "$OUT/tcp.json"
 echo
-echo "== 2/3 concurrency: N clients at once, lesson 01 vs server.js, one load generator (ulimit -n $(ulimit -Sn)) =="
+echo "== 2/4 a 16-byte slice kept from a long stream: server peak RSS, C++ vs Node =="
+node bench/retain.js --mib "${BENCH_RETAIN_MIB:-768}" --rounds "${BENCH_RETAIN_ROUNDS:-3}" --out "$OUT/retain.json"
+echo
+echo "== 3/4 concurrency: N clients at once, lesson 01 vs server.js, one load generator (ulimit -n $(ulimit -Sn)) =="
 node bench/concurrency.js --levels "${BENCH_CONC_LEVELS:-1,10,100,1000}" --kib "${BENCH_CONC_KIB:-64}" \
   --rounds "$ROUNDS" --out "$OUT/concurrency.json"
 echo
-echo "== 3/3 UDP: lesson 03 vs server.js, same sender, iperf3 as the ceiling =="
+echo "== 4/4 UDP: lesson 03 vs server.js, same sender, iperf3 as the ceiling =="
 node bench/udp-bench.js "${BENCH_UDP_COUNT:-20000}" "${BENCH_UDP_SIZE:-64}" "${BENCH_UDP_RUNS:-$ROUNDS}" --out "$OUT/udp.json"
 echo
 BENCH_SECONDS=$((SECONDS - start)) BENCH_LOAD_START=$load_start node bench/report.js --dir "$OUT"

@@ -161,6 +161,47 @@ TEST_CASE("a consumer that holds a few chunks at a time gives the rest back", "[
     REQUIRE(arena.residentBytes() <= 8 * 1024 * 1024);
 }
 
+TEST_CASE("a small slice kept from the first chunk does not keep later chunks resident", "[buffer]") {
+    // Issue 20, item 5: a student keeps the first 16 bytes (a header) and drops every
+    // later chunk. Only the memory around the slice may stay; Node keeps its 64 KiB
+    // ArrayBuffer. Before the fix the arena gave back only what lay below its lowest
+    // live chunk, so all 64 MiB stayed resident.
+    ReadArena arena;
+    const Buffer header = readInto(arena, 64 * 1024, 7).subarray(0, 16);
+    for (int i = 0; i < 1024; ++i) readInto(arena, 64 * 1024, static_cast<std::uint8_t>(i));  // 64 MiB
+    REQUIRE(arena.residentBytes() <= 4 * 1024 * 1024);
+    REQUIRE(header.size() == 16);
+    REQUIRE(header[15] == 7);
+}
+
+TEST_CASE("chunks kept far apart keep only the memory around them", "[buffer]") {
+    // Every 256th chunk kept (one per 16 MiB), the rest dropped: the gaps go back.
+    ReadArena arena;
+    std::vector<Buffer> kept;
+    for (int i = 0; i < 1024; ++i) {
+        Buffer chunk = readInto(arena, 64 * 1024, static_cast<std::uint8_t>(i));
+        if (i % 256 == 0) kept.push_back(std::move(chunk));
+    }
+    REQUIRE(arena.residentBytes() <= 12 * 1024 * 1024);
+    for (std::size_t k = 0; k < kept.size(); ++k) REQUIRE(kept[k][65535] == static_cast<std::uint8_t>(k * 256));
+}
+
+TEST_CASE("a chunk that straddles a dropped stretch keeps its bytes", "[buffer]") {
+    // Reads of odd sizes cross the arena's 2 MiB blocks; a kept chunk that starts in
+    // one block and ends in the next must survive both blocks' neighbours dying.
+    ReadArena arena;
+    std::vector<Buffer> kept;
+    for (int i = 0; i < 200; ++i) {
+        Buffer chunk = readInto(arena, 65000, static_cast<std::uint8_t>(i));
+        if (i % 31 == 0) kept.push_back(std::move(chunk));
+    }
+    for (std::size_t k = 0; k < kept.size(); ++k) {
+        const auto want = static_cast<std::uint8_t>(k * 31);
+        REQUIRE(kept[k][0] == want);
+        REQUIRE(kept[k][64999] == want);
+    }
+}
+
 TEST_CASE("a consumer that keeps every chunk keeps their memory", "[buffer]") {
     ReadArena arena;
     std::vector<Buffer> kept;
