@@ -33,6 +33,20 @@ int openDescriptors() {
     return count - 1;  // the directory stream's own descriptor
 }
 
+// A loopback port nobody listens on: bound, never listened, then closed.
+int refusedPort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0);
+    socklen_t len = sizeof sa;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0);
+    ::close(fd);
+    return ntohs(sa.sin_port);
+}
+
 } // namespace
 
 TEST_CASE("rule 1: a socket the program keeps no reference to still connects, talks and closes",
@@ -54,6 +68,89 @@ TEST_CASE("rule 1: a socket the program keeps no reference to still connects, ta
     CHECK(rec.seen == std::vector<std::string>{"connect", "data hi", "close"});
     CHECK(weak.expired());  // and lets it go after its 'close'
     server.reset();
+    test::requireIdle();
+}
+
+TEST_CASE("rule 3: servers whose listeners capture the server itself are freed, descriptors too, once closed",
+          "[lifetime][rule3]") {
+    // As JavaScript closures would: each listener holds its own server. Node's garbage
+    // collector frees such a server after 'close'; the kit drops the listeners there.
+    const int before = openDescriptors();
+    std::vector<std::weak_ptr<net::Server>> servers;
+    for (int i = 0; i < 50; ++i) {
+        auto server = net::createServer();
+        server->on("listening", [server] { server->close(); });
+        server->on("close", [server] {});
+        server->listen(0, "127.0.0.1");
+        servers.push_back(server);
+    }
+    Loop::getDefault().run();
+    for (const auto& weak : servers) CHECK(weak.expired());
+    CHECK(openDescriptors() == before);
+    test::requireIdle();
+}
+
+TEST_CASE("rule 4: a socket refused once connects again when its 'close' listener calls connect()",
+          "[lifetime][rule4]") {
+    test::Recorder rec;
+    int connections = 0;
+    const int refused = refusedPort();
+    auto server = net::createServer([&](const net::SocketPtr& conn) {
+        ++connections;
+        conn->resume();
+    });
+    server->listen(0, "127.0.0.1", [&] {
+        auto client = net::createSocket();
+        std::weak_ptr<net::Socket> weak = client;
+        client->on("error", [&](const Error& e) { rec("error " + e.code); });
+        client->on("connect", [&, weak] {
+            rec("connect");
+            weak.lock()->end();
+        });
+        client->on("close", [&, weak](bool hadError) {
+            rec(hadError ? "close true" : "close false");
+            if (hadError) weak.lock()->connect(server->address().port, "127.0.0.1");
+            else server->close();
+        });
+        client->connect(refused, "127.0.0.1");
+    });
+    Loop::getDefault().run();  // before the fix: never returned
+    CHECK(rec.seen == std::vector<std::string>{"error ECONNREFUSED", "close true", "connect", "close false"});
+    CHECK(connections == 1);
+    server.reset();
+    test::requireIdle();
+}
+
+TEST_CASE("rule 4: a server closed and listening again in one callback, held only by that callback, keeps listening",
+          "[lifetime][rule4]") {
+    // The document's retry: close() then listen(port, host), the server held by nothing
+    // but the timer's closure. The listen waits for a lookup while 'close' is emitted.
+    test::Recorder rec;
+    std::weak_ptr<net::Server> weak;
+    {
+        auto server = net::createServer([&](const net::SocketPtr& conn) {
+            rec("connection");
+            conn->destroy();
+            weak.lock()->close();
+        });
+        weak = server;
+        server->on("close", [&] { rec("close"); });
+        server->on("listening", [&] {
+            rec("listening");
+            auto client = net::createConnection(weak.lock()->address().port, "127.0.0.1");
+            client->on("error", [](const Error&) {});
+            client->resume();
+        });
+        kit::setTimeout(
+            [server] {
+                server->close();
+                server->listen(0, "127.0.0.1");
+            },
+            1);
+    }
+    Loop::getDefault().run();  // before the fix: the server was freed while listening, run() hung
+    CHECK(rec.seen == std::vector<std::string>{"close", "listening", "connection", "close"});
+    CHECK(weak.expired());
     test::requireIdle();
 }
 
