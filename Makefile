@@ -157,7 +157,7 @@ slides:
 # The bench needs only the lessons and our Node programs' `moment` (deps). It builds
 # them with one compiler per core, then measures with nothing else running.
 bench-build: deps
-	$(Q)$(MAKE) --no-print-directory -j$(NPROC) $(LESSON_BINS)
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) $(LESSON_BINS) $(BENCH_BINS)
 
 bench: bench-build
 	$(Q)bash scripts/bench.sh

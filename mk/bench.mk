@@ -12,3 +12,11 @@
 .PHONY: bench-quick
 bench-quick: bench-build
 	$(Q)BENCH_QUICK=1 bash scripts/bench.sh
+
+# The timer row's C++ side (bench/timers-bench.js runs it beside bench/timers_close.js).
+BENCH_BINS := $(BUILD)/bench/timers_close
+
+$(BUILD)/bench/timers_close: bench/timers_close.cpp $(LIB) $(FLAGS_STAMP)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(LINK) $(INCLUDES) $(CPPFLAGS) $< $(LIB) $(LIBS) -o $@

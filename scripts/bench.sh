@@ -9,7 +9,9 @@
 #   2. N clients at once against lesson 01 and server.js, one load generator
 #                                                                bench/concurrency.js
 #   3. UDP datagrams per second (lesson 03 vs server.js)         bench/udp-bench.js
-#   4. one markdown table on stdout and in $BENCH_OUT/report.md, the medians as
+#   4. 1,000,000 equal timers created, fired and closed (the kit vs Node)
+#                                                                bench/timers-bench.js
+#   5. one markdown table on stdout and in $BENCH_OUT/report.md, the medians as
 #      gnuplot data and PNG plots in $BENCH_OUT                  bench/report.js
 #
 # Knobs (environment):
@@ -22,6 +24,7 @@
 #   BENCH_UDP_COUNT    datagrams per UDP run (default 20000)
 #   BENCH_UDP_SIZE     bytes per datagram (default 64)
 #   BENCH_UDP_RUNS     UDP rounds (default BENCH_ROUNDS; one round takes about 4 s)
+#   BENCH_TIMERS       timers in the timer row (default 1000000)
 #   BENCH_NOFILE       soft RLIMIT_NOFILE wanted (default 4096; raised up to the hard
 #                      limit; concurrency levels that do not fit are skipped)
 #   BENCH_OUT          where the report, data and plots go (default build/bench)
@@ -36,6 +39,7 @@ start=$SECONDS
 
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
   : "${BENCH_ROUNDS:=1}" "${BENCH_TCP_SIZES:=1,16}" "${BENCH_UDP_COUNT:=5000}" "${BENCH_UDP_RUNS:=1}"
+  : "${BENCH_TIMERS:=100000}"
 fi
 ROUNDS=${BENCH_ROUNDS:-5}
 ROUNDS_1G=${BENCH_ROUNDS_1G:-$(( ROUNDS < 3 ? ROUNDS : 3 ))}
@@ -44,9 +48,9 @@ OUT=${BENCH_OUT:-build/bench}
 # iperf3 (the ceiling) and gnuplot (the plots), installed if missing.
 bash scripts/deps.sh bench
 
-for bin in 01_tcp_server 02_tcp_client 03_udp_server; do
-  if [[ ! -x build/lessons/$bin ]]; then
-    echo "bench: build/lessons/$bin is missing; run make first" >&2
+for bin in lessons/01_tcp_server lessons/02_tcp_client lessons/03_udp_server bench/timers_close; do
+  if [[ ! -x build/$bin ]]; then
+    echo "bench: build/$bin is missing; run make bench-build first" >&2
     exit 1
   fi
 done
@@ -68,15 +72,18 @@ mkdir -p "$OUT"
 rm -f "$OUT"/*.json "$OUT"/*.dat "$OUT"/*.png "$OUT"/report.md
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
-echo "== 1/3 TCP upload: lessons 01+02 vs server.js+client.js, iperf3 as the ceiling =="
+echo "== 1/4 TCP upload: lessons 01+02 vs server.js+client.js, iperf3 as the ceiling =="
 node bench/tcp.js --sizes "${BENCH_TCP_SIZES:-1,16,256,1024}" --rounds "$ROUNDS" \
   --big-rounds "$ROUNDS_1G" --out "$OUT/tcp.json"
 echo
-echo "== 2/3 concurrency: N clients at once, lesson 01 vs server.js, one load generator (ulimit -n $(ulimit -Sn)) =="
+echo "== 2/4 concurrency: N clients at once, lesson 01 vs server.js, one load generator (ulimit -n $(ulimit -Sn)) =="
 node bench/concurrency.js --levels "${BENCH_CONC_LEVELS:-1,10,100,1000}" --kib "${BENCH_CONC_KIB:-64}" \
   --rounds "$ROUNDS" --out "$OUT/concurrency.json"
 echo
-echo "== 3/3 UDP: lesson 03 vs server.js, same sender, iperf3 as the ceiling =="
+echo "== 3/4 UDP: lesson 03 vs server.js, same sender, iperf3 as the ceiling =="
 node bench/udp-bench.js "${BENCH_UDP_COUNT:-20000}" "${BENCH_UDP_SIZE:-64}" "${BENCH_UDP_RUNS:-$ROUNDS}" --out "$OUT/udp.json"
+echo
+echo "== 4/4 timers: ${BENCH_TIMERS:-1000000} equal timeouts created, fired and closed, the kit vs Node =="
+node bench/timers-bench.js --count "${BENCH_TIMERS:-1000000}" --rounds "$ROUNDS" --out "$OUT/timers.json"
 echo
 BENCH_SECONDS=$((SECONDS - start)) BENCH_LOAD_START=$load_start node bench/report.js --dir "$OUT"
