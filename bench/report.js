@@ -80,7 +80,8 @@ function main() {
   const conc = readJson('concurrency.json');
   const udp = readJson('udp.json');
   const retain = readJson('retain.json');
-  if (!tcp && !conc && !udp && !retain) throw new Error(`no results in ${DIR}: run scripts/bench.sh`);
+  const timers = readJson('timers.json');
+  if (!tcp && !conc && !udp && !retain && !timers) throw new Error(`no results in ${DIR}: run scripts/bench.sh`);
   const rows = [];
   // row(measure, cpp, node, better, ceiling, cppShare, nodeShare)
   const row = (...cells) => rows.push(cells);
@@ -125,10 +126,16 @@ function main() {
       times(m.cpp.saved / m.node.saved), `(${pct(100 * m.iperf3.saved / udp.count)})`, '', '');
   }
 
+  if (timers) {
+    const m = timers.median;
+    row(`${timers.count.toLocaleString('en-US')} timers created, fired and closed (s)`, num(m.cpp.seconds),
+      num(m.node.seconds), times(m.node.seconds / m.cpp.seconds), '', '', '');
+  }
+
   const mc = machine();
   const roundsText = [
     tcp && `TCP ${tcp.rounds} round(s)${tcp.bigRounds !== tcp.rounds ? ` (${tcp.bigRounds} at 1 GiB)` : ''}`,
-    conc && `concurrency ${conc.rounds}`, udp && `UDP ${udp.rounds}`,
+    conc && `concurrency ${conc.rounds}`, udp && `UDP ${udp.rounds}`, timers && `timers ${timers.rounds}`,
   ].filter(Boolean).join(', ');
   const big = tcp && tcp.results.find((r) => r.mib === Math.max(...tcp.results.map((x) => x.mib)));
   const lines = [];

@@ -272,11 +272,23 @@ Buffer readFileSync(const std::string& path) {
     return Buffer(std::move(bytes));
 }
 
+// libuv's uv_fs_mkdir one component at a time, as Node's MKDirpSync: an existing
+// component is fine only if it is a directory. A regular file in its place fails with
+// EEXIST when it is the path asked for, ENOTDIR when it is a parent; "" is ENOENT.
+// The error names the whole path, as Node's does.
 void mkdirSync(const std::string& path) {
+    if (path.empty()) throw Error::uv(ENOENT, "mkdir", path);
     for (std::size_t pos = 1; pos <= path.size(); ++pos) {
         if (pos != path.size() && path[pos] != '/') continue;
         const std::string prefix = path.substr(0, pos);
-        if (::mkdir(prefix.c_str(), 0777) != 0 && errno != EEXIST) throw Error::uv(errno, "mkdir", path);
+        if (::mkdir(prefix.c_str(), 0777) == 0) continue;  // mkdir(2)
+        const int err = errno;
+        if (err != EEXIST) throw Error::uv(err, "mkdir", path);
+        struct stat st{};
+        if (::stat(prefix.c_str(), &st) != 0) throw Error::uv(errno, "mkdir", path);  // stat(2)
+        if (S_ISDIR(st.st_mode)) continue;
+        const bool last = path.find_first_not_of('/', pos) == std::string::npos;
+        throw Error::uv(last ? EEXIST : ENOTDIR, "mkdir", path);
     }
 }
 

@@ -96,7 +96,8 @@ void writeFile(std::string path, Buffer data, WriteCallback cb);
 Buffer readFileSync(const std::string& path);
 
 /// @brief `fs.mkdirSync(path, {recursive: true})`: create a directory and its parents.
-/// Throws `Error` on failure.
+/// Existing directories are fine; throws `Error` on failure: EEXIST when @p path is an
+/// existing file that is not a directory, ENOTDIR when a parent is one, ENOENT for "".
 void mkdirSync(const std::string& path);
 
 } // namespace kit::fs

@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
+#include <exception>
 
 namespace kit {
 
@@ -57,8 +58,8 @@ int Loop::pollTimeout() const {
     if (!alive() || !pending_.empty() || !closing_.empty() || refImmediates_ > 0 ||
         !immediates_.empty())
         return 0;
-    if (timers_.empty()) return -1;
-    const Millis due = timers_.begin()->first.first;
+    if (timerQueue_.empty()) return -1;
+    const Millis due = std::get<0>(*timerQueue_.begin());
     return due <= now_ ? 0 : static_cast<int>(std::min<Millis>(due - now_, 0x7fffffff));
 }
 
@@ -73,9 +74,14 @@ Loop::Millis monotonicMs() {
 void Loop::updateTime() { now_ = monotonicMs(); }
 
 // ===========================================================================
-// Phase 1: timers. Run every timer whose time has come, earliest first, equal times
-// in the order they were scheduled. A timer scheduled by one of these callbacks is
-// due at now()+1 at the earliest, so it never runs in this same pass.
+// Phase 1: timers, as Node's processTimers and listOnTimeout (lib/internal/timers.js)
+// run them. Node keeps one list per duration, in insertion order, and a priority queue
+// of the lists by expiry. A pass takes the list that expires first; runs its timers
+// from the front while they are due; at the first one not due yet it moves the list's
+// expiry to that timer's due time and takes the next list. So a 1 ms timer scheduled
+// after a 2 ms one, but behind older 1 ms timers, runs before the 2 ms one when both
+// are due in the same pass. A timer scheduled by one of these callbacks is due at
+// now()+1 at the earliest, so it never runs in this same pass.
 // ===========================================================================
 
 std::uint64_t Loop::addTimer(Millis delay, std::function<void()> cb) {
@@ -85,27 +91,70 @@ std::uint64_t Loop::addTimer(Millis delay, std::function<void()> cb) {
     // slow callback or main program does not make a new timer fire early. now_ itself
     // stays the turn's time, which runTimers compares against, as Node's processTimers
     // uses one `now` for the whole pass.
-    const Millis due = std::max(now_, monotonicMs()) + delay;
-    timers_.emplace(std::make_pair(due, key), std::move(cb));
-    timerDue_.emplace(key, due);
+    const Millis start = std::max(now_, monotonicMs());
+    auto [it, created] = timerLists_.try_emplace(delay);
+    TimerList& list = it->second;
+    if (created) {  // Node's insert(): a new list expires one duration after this timer
+        list.expiry = start + delay;
+        list.id = ++timerListSeq_;
+        list.serial = list.id;
+        timerQueue_.emplace(list.expiry, list.id, delay);
+    }
+    list.timers.emplace(key, TimerList::Entry{start, std::move(cb)});  // keys grow: appended
+    timerMsecs_.emplace(key, delay);
     return key;
 }
 
 void Loop::cancelTimer(std::uint64_t key) {
-    auto it = timerDue_.find(key);
-    if (it == timerDue_.end()) return;
-    timers_.erase({it->second, key});
-    timerDue_.erase(it);
+    auto it = timerMsecs_.find(key);
+    if (it == timerMsecs_.end()) return;
+    const Millis msecs = it->second;
+    timerMsecs_.erase(it);
+    auto list = timerLists_.find(msecs);
+    list->second.timers.erase(key);
+    if (list->second.timers.empty()) dropTimerList(msecs);  // Node's unenroll drops an empty list
+}
+
+void Loop::dropTimerList(Millis msecs) {
+    auto it = timerLists_.find(msecs);
+    timerQueue_.erase({it->second.expiry, it->second.id, msecs});
+    timerLists_.erase(it);
 }
 
 void Loop::runTimers() {
-    while (!timers_.empty()) {
-        auto first = timers_.begin();
-        if (first->first.first > now_) break;
-        auto cb = std::move(first->second);
-        timerDue_.erase(first->first.second);
-        timers_.erase(first);
-        invoke(cb);
+    while (!timerQueue_.empty()) {
+        const auto [expiry, id, msecs] = *timerQueue_.begin();
+        if (expiry > now_) break;
+        runTimerList(msecs);
+    }
+}
+
+// Node's listOnTimeout(list, now).
+void Loop::runTimerList(Millis msecs) {
+    const std::uint64_t serial = timerLists_.at(msecs).serial;
+    for (;;) {
+        auto it = timerLists_.find(msecs);
+        if (it == timerLists_.end() || it->second.serial != serial) return;  // a callback emptied it
+        TimerList& list = it->second;
+        if (list.timers.empty()) {
+            dropTimerList(msecs);
+            return;
+        }
+        auto first = list.timers.begin();
+        const Millis due = first->second.start + msecs;
+        if (due > now_) {
+            // Too early for the rest of this list: look at it again when its first timer
+            // is due, behind the lists already waiting for that time.
+            timerQueue_.erase({list.expiry, list.id, msecs});
+            list.expiry = std::max(due, now_ + 1);
+            list.id = ++timerListSeq_;
+            timerQueue_.emplace(list.expiry, list.id, msecs);
+            return;
+        }
+        auto cb = std::move(first->second.cb);
+        timerMsecs_.erase(first->first);
+        list.timers.erase(first);
+        invoke(cb);  // nextTick drains after each timer, as Node's runNextTicks() between them
     }
 }
 
@@ -129,6 +178,14 @@ void Loop::runPending() {
 void Loop::poll(int timeoutMs) {
     pollfds_.clear();
     dispatch_.clear();
+    // Close up the holes stopped watchers left (see unwatch), keeping the order.
+    std::size_t kept = 0;
+    for (IoWatcher* w : watchers_) {
+        if (w == nullptr) continue;
+        w->slot_ = kept;
+        watchers_[kept++] = w;
+    }
+    watchers_.resize(kept);
     for (IoWatcher* w : watchers_) {
         // A watcher that wants nothing (a paused socket with a full read buffer) is
         // left out, as a negative fd would be: poll(2) reports POLLHUP and POLLERR even
@@ -184,6 +241,7 @@ void Loop::poll(int timeoutMs) {
 
 void Loop::watch(IoWatcher& w) {
     if (!w.registered_) {
+        w.slot_ = watchers_.size();
         watchers_.push_back(&w);
         w.registered_ = true;
     }
@@ -195,7 +253,9 @@ void Loop::unwatch(IoWatcher& w) {
         w.pending_ = -1;
     }
     if (!w.registered_) return;
-    watchers_.erase(std::find(watchers_.begin(), watchers_.end(), &w));
+    // O(1), so that closing N sockets costs O(N): leave a hole, which the next poll()
+    // closes up while it walks the list anyway. The order of the others is kept.
+    watchers_[w.slot_] = nullptr;
     w.registered_ = false;
 }
 
@@ -253,13 +313,13 @@ void Loop::runClosing() {
     std::reverse(batch.begin(), batch.end());
     for (auto& h : batch) {
         invoke([&h] { h->onClose(); });
-        h->releaseListeners();
-        auto it = std::find(handles_.begin(), handles_.end(), h);
-        if (it != handles_.end()) {
-            h->adopted_ = false;
-            *it = std::move(handles_.back());
-            handles_.pop_back();
+        if (!h->closing_) {
+            // Reopened by its own 'close' listener (rule 4): it lives on, listeners too.
+            trace::line(fmt::format("{}#{} closed and reopened", h->kind(), h->handleId()));
+            continue;
         }
+        h->releaseListeners();
+        removeHandle(*h);  // O(1): the handle knows its slot in the list
         trace::line(fmt::format("{}#{} closed and released", h->kind(), h->handleId()));
     }
 }
@@ -318,15 +378,22 @@ void Loop::invoke(const std::function<void()>& fn) {
 void Loop::adopt(std::shared_ptr<Handle> handle) {
     if (handle->adopted_) return;
     handle->adopted_ = true;
+    handle->slot_ = handles_.size();
     handles_.push_back(std::move(handle));
 }
 
-void Loop::release(Handle& handle) {
-    auto it = std::find_if(handles_.begin(), handles_.end(), [&](const auto& h) { return h.get() == &handle; });
-    if (it == handles_.end()) return;
-    handle.adopted_ = false;
-    auto keep = std::move(*it);  // destroyed after the list is consistent again
-    *it = std::move(handles_.back());
+void Loop::release(Handle& handle) { removeHandle(handle); }
+
+// Take @p h out of the handle list by swapping the last one into its slot.
+void Loop::removeHandle(Handle& h) {
+    if (!h.adopted_) return;
+    h.adopted_ = false;
+    const std::size_t slot = h.slot_;
+    auto keep = std::move(handles_[slot]);  // destroyed after the list is consistent again
+    if (slot + 1 != handles_.size()) {
+        handles_[slot] = std::move(handles_.back());
+        handles_[slot]->slot_ = slot;
+    }
     handles_.pop_back();
 }
 
@@ -335,35 +402,52 @@ void Loop::countActive(const Handle& h, int delta) {
 }
 
 Handle::Handle(Loop& loop, std::string_view kind)
-    : loop_(loop), kind_(kind), id_(++loop.nextHandleId_) {}
+    : loop_(loop), kind_(kind), id_(++loop.nextHandleId_), liveSlot_(loop.live_.size()) {
+    loop.live_.push_back(this);
+}
 
-Handle::~Handle() = default;
+Handle::~Handle() {
+    if (detached_) return;  // the loop is gone (rule 6)
+    // Destroyed while active and referenced (a server whose last owner let go while it
+    // listened): it no longer keeps the loop running (rule 5).
+    loop_.countActive(*this, -1);
+    Handle* last = loop_.live_.back();
+    loop_.live_[liveSlot_] = last;
+    last->liveSlot_ = liveSlot_;
+    loop_.live_.pop_back();
+}
 
 void Handle::setActive(bool active) {
-    if (active == active_) return;
+    if (detached_ || active == active_) return;
     loop_.countActive(*this, -1);
     active_ = active;
     loop_.countActive(*this, +1);
 }
 
 void Handle::ref() {
-    if (ref_) return;
+    if (ref_ || detached_) return;
     ref_ = true;
     loop_.countActive(*this, +1);
 }
 
 void Handle::unref() {
-    if (!ref_) return;
+    if (!ref_ || detached_) return;
     loop_.countActive(*this, -1);
     ref_ = false;
 }
 
 void Handle::closeHandle() {
-    if (closing_) return;
+    if (closing_ || detached_) return;
     closing_ = true;
     setActive(false);
     loop_.closing_.push_back(shared_from_this());
     trace::line(fmt::format("{}#{} closing", kind_, id_));
+}
+
+void Handle::reopen() {
+    if (detached_) return;
+    closing_ = false;
+    loop_.adopt(shared_from_this());  // no-op while still in the list
 }
 
 // ===========================================================================
@@ -384,7 +468,8 @@ void IoWatcher::start(int fd, short events) {
 void IoWatcher::setEvents(short events) { events_ = events; }
 
 void IoWatcher::stop() {
-    loop_.unwatch(*this);
+    // Only a registered watcher touches the loop: one detached by ~Loop (rule 6) is not.
+    if (registered_ || pending_ >= 0) loop_.unwatch(*this);
     fd_ = -1;
     events_ = 0;
 }
@@ -445,10 +530,19 @@ void Loop::queueWork(std::function<void()> fn, std::function<void()> after) {
     ++requests_;
     trace::line("threadpool: job queued");
     pool_->submit([this, fn = std::move(fn), after = std::move(after)]() mutable {
-        fn();  // on a worker thread: blocking calls are fine here, loop state is not
-        post([this, after = std::move(after)] {
+        // On a worker thread: blocking calls are fine here, loop state is not. An
+        // exception must not leave the thread (std::terminate): it is carried to the
+        // loop thread and raised there, an uncaught exception like any other (rule 7).
+        std::exception_ptr failure;
+        try {
+            fn();
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        post([this, after = std::move(after), failure] {
             --requests_;
             trace::line("threadpool: job done, completion runs on the loop thread");
+            if (failure) std::rethrow_exception(failure);
             after();
         });
     });
@@ -502,8 +596,17 @@ Loop::~Loop() {
     // lambdas that capture their own handle would otherwise keep it alive forever.
     for (auto& h : handles_) h->releaseListeners();
     closing_.clear();
-    handles_.clear();
+    auto handles = std::move(handles_);  // destructors must not see a half-cleared list
+    handles.clear();
     wakeWatcher_.reset();  // wakeFd_ closes itself after this
+    // Handles still alive belong to someone else (a global shared_ptr): detach them and
+    // their watchers, so that their destructors, run later, never touch this loop.
+    for (Handle* h : live_) h->detached_ = true;
+    for (IoWatcher* w : watchers_) {
+        if (w == nullptr) continue;
+        w->registered_ = false;
+        w->pending_ = -1;
+    }
 }
 
 Loop& Loop::getDefault() {

@@ -17,16 +17,39 @@
 /// callback already queued; then `run()` returns, the way a Node process exits when
 /// nothing is left to wait for. `unref()` takes a handle out of that count.
 ///
-/// **Ownership model.** Every handle (Server, Socket, Timeout, ReadStream...) is
-/// created by a factory as a `std::shared_ptr` and *adopted* by the loop, which keeps
-/// a strong reference in its handle list until the handle has been closed and its
-/// `close` callback has run; only then is the reference dropped. So user code may drop
-/// every reference to a live handle (as JavaScript code forgets a socket it still
-/// listens to) without destroying it, and a callback may close its own handle or any
-/// other: closing only marks the handle and queues it for the close phase, where its
-/// `close` event is emitted. After that the handle removes all its listeners, which
-/// also breaks the reference cycles that lambdas capturing their own handle create.
-/// I/O dispatch holds an extra reference to the handle for the length of a callback.
+/// **Lifetime rules.** Each has a test named for it, tagged `[ruleN]`: rule 2's in
+/// tests/unit/loop_test.cpp, the others in tests/unit/lifetime_test.cpp.
+///
+///  1. *The loop owns an adopted handle until its close.* Every handle (Server, Socket,
+///     Timeout, ReadStream...) is created by a factory as a `std::shared_ptr` and
+///     *adopted* by the loop, which keeps a strong reference in its handle list. User
+///     code may drop every reference to a live handle (as JavaScript code forgets a
+///     socket it still listens to) without destroying it.
+///  2. *Closing is deferred.* A callback may close its own handle or any other: closing
+///     only marks the handle and queues it for the close phase, where its `close`
+///     event is emitted and the loop drops its reference (in O(1): each handle knows
+///     its slot in the list). I/O dispatch holds an extra reference to the handle for
+///     the length of a callback.
+///  3. *A closed handle drops its listeners*, right after its `close` event, which
+///     breaks the reference cycles that lambdas capturing their own handle create (a
+///     JavaScript closure would be collected). A Server, which is not closed through
+///     the close phase (it can listen again), does the same when it emits `close` and
+///     neither listens nor waits for a lookup to listen.
+///  4. *A handle reopened from its own `close` listener lives on.* `socket.connect()`
+///     on a destroyed socket, `server.listen()` on a closed server, start it again, as
+///     in Node: the loop keeps it (adopting it again if it had let go), and its
+///     listeners stay.
+///  5. *What keeps the loop running is counted by state, not by owner.* A handle that
+///     is active and referenced counts once; it stops counting when it stops being
+///     active, is unref'd, is closed, or is destroyed while still active.
+///  6. *A handle may outlive its loop.* A handle held in a global or static variable
+///     (say an unref'd server) can be destroyed after the default loop, itself a
+///     function-local static. The loop's destructor detaches every handle and watcher
+///     still alive: afterwards they never touch the loop again; their destructors
+///     only close their descriptors. A detached handle can do nothing else useful.
+///  7. *A thread-pool job does not throw across threads.* An exception leaving a
+///     `queueWork` job is carried to the loop thread and raised there, where it is an
+///     uncaught exception like one from any callback (printed, exit status 1).
 ///
 /// **Stale events.** A descriptor closed by a callback can have its events pending in
 /// the same poll(2) result, and its number can be reused at once by a new `accept(2)`.
@@ -56,8 +79,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string_view>
 #include <thread>
+#include <tuple>
+#include <unordered_map>
 #include <vector>
 
 /// @brief Everything the kit provides: the event loop and the Node.js modules it stands
@@ -99,6 +125,7 @@ private:
     int fd_ = -1;
     short events_ = 0;
     bool registered_ = false;
+    std::size_t slot_ = 0;         // index in the loop's watcher list, while registered
     std::ptrdiff_t pending_ = -1;  // index in the loop's dispatch list, or -1
 };
 
@@ -129,6 +156,8 @@ public:
     Loop& loop() const { return loop_; }
     /// @brief Whether the loop holds this handle in its handle list.
     bool isAdopted() const { return adopted_; }
+    /// @brief Whether the loop this handle belongs to has been destroyed (rule 6).
+    bool detached() const { return detached_; }
 
 protected:
     /// @brief Called by subclasses; @p kind names the handle in traces.
@@ -143,6 +172,9 @@ protected:
     virtual void onClose() = 0;
     /// @brief Runs after `onClose`: drop listeners to break capture cycles.
     virtual void releaseListeners() {}
+    /// @brief Start a closed (or closing) handle again, as a `connect()` on a destroyed
+    /// socket does: it is no longer closing, and the loop owns it again (rule 4).
+    void reopen();
 
 private:
     friend class Loop;
@@ -153,6 +185,9 @@ private:
     bool active_ = false;
     bool closing_ = false;
     bool adopted_ = false;
+    bool detached_ = false;       // the loop is gone (rule 6)
+    std::size_t slot_ = 0;        // index in the loop's handle list, while adopted
+    std::size_t liveSlot_ = 0;    // index in the loop's list of every live handle
 };
 
 /// @brief A thread pool like libuv's: N worker threads (4 by default, or
@@ -271,7 +306,22 @@ private:
     friend class Handle;
     friend class Immediate;
 
+    /// Node's TimersList: the timers of one duration, in insertion order (their keys
+    /// grow), and the time the list is next looked at.
+    struct TimerList {
+        Millis expiry = 0;
+        std::uint64_t id = 0;      // priority among lists of equal expiry (Node's list.id)
+        std::uint64_t serial = 0;  // which list this is, across deletions and re-creations
+        struct Entry {
+            Millis start;
+            std::function<void()> cb;
+        };
+        std::map<std::uint64_t, Entry> timers;  // key -> timer
+    };
     void runTimers();
+    void runTimerList(Millis msecs);
+    void dropTimerList(Millis msecs);
+    void removeHandle(Handle& h);
     void runPending();
     void poll(int timeoutMs);
     void runCheck();
@@ -292,14 +342,19 @@ private:
     bool running_ = false;
 
     std::vector<std::shared_ptr<Handle>> handles_;        // the handle list (strong refs)
+    std::vector<Handle*> live_;                           // every handle not yet destroyed
     std::vector<std::shared_ptr<Handle>> closing_;        // closed this turn
-    std::map<std::pair<Millis, std::uint64_t>, std::function<void()>> timers_;
-    std::map<std::uint64_t, Millis> timerDue_;            // key -> due, for cancel
+    // Node's timers (lib/internal/timers.js): one list per duration (timerListMap), the
+    // lists ordered by (expiry, id) as in its priority queue (timerListQueue).
+    std::map<Millis, TimerList> timerLists_;
+    std::set<std::tuple<Millis, std::uint64_t, Millis>> timerQueue_;  // (expiry, id, msecs)
+    std::unordered_map<std::uint64_t, Millis> timerMsecs_;            // key -> duration, for cancel
+    std::uint64_t timerListSeq_ = 0;
     std::deque<std::shared_ptr<Immediate>> immediates_;
     std::deque<std::function<void()>> ticks_;
     std::deque<std::function<void()>> pending_;
 
-    std::vector<IoWatcher*> watchers_;                    // registered watchers
+    std::vector<IoWatcher*> watchers_;                    // registered watchers; null: a hole unwatch left
     std::vector<pollfd> pollfds_;                         // rebuilt each poll
     std::vector<IoWatcher*> dispatch_;                    // parallel to pollfds_
 

@@ -92,6 +92,9 @@ public:
     ~Socket() override;
 
     /// @brief `socket.connect(port, host, cb)`; @p cb becomes a `connect` listener.
+    /// A port outside 0..65535 throws RangeError `ERR_SOCKET_BAD_PORT`. On a destroyed
+    /// socket it starts again, as Node's does (the retry from a `close` listener); while
+    /// a connect is in progress the socket is destroyed with `EALREADY`.
     Socket& connect(int port, const std::string& host = "localhost", std::function<void()> cb = {});
     /// @brief The same with the port as text (`` '8124' ``), which Node accepts too.
     /// A port that is not a number in 0..65535 throws RangeError ERR_SOCKET_BAD_PORT.
@@ -172,6 +175,7 @@ private:
     void onClose() override;
     void releaseListeners() override;
     void closeFd();
+    void undestroy();
 
     IoWatcher watcher_;
     UniqueFd fd_;  // the connected socket; closed by closeFd() (or the destructor)
@@ -223,7 +227,10 @@ public:
     ~Server() override;
 
     /// @brief `server.listen(port[, host])`: `listening` or `error` follows on a later
-    /// tick. With no host, bind `::` (dual-stack) or, without IPv6, `0.0.0.0`.
+    /// tick. With no host, bind `::` (dual-stack) or, without IPv6, `0.0.0.0`. Throws
+    /// at once, as Node does, on a server that already listens
+    /// (`ERR_SERVER_ALREADY_LISTEN`) and on a port outside 0..65535 (RangeError
+    /// `ERR_SOCKET_BAD_PORT`).
     Server& listen(int port, const std::string& host = "", std::function<void()> cb = {});
     /// @brief Stop accepting; `close` is emitted once every connection has closed.
     Server& close(std::function<void()> cb = {});
@@ -250,6 +257,7 @@ private:
     AddressInfo bound_;
     std::size_t connections_ = 0;
     bool closeRequested_ = false;
+    bool listenPending_ = false;  // listen() called, its 'listening' or 'error' not emitted yet
 };
 
 /// @brief `net.createServer(connectionListener)`.
@@ -263,5 +271,10 @@ SocketPtr createConnection(int port, const std::string& host = "localhost", std:
 
 /// @brief Validate a port as Node does; throws RangeError ERR_SOCKET_BAD_PORT.
 int validatePort(std::string_view text);
+
+/// @brief Validate an integer port as Node's validatePort(port, @p name) does: outside
+/// 0..65535 it throws RangeError ERR_SOCKET_BAD_PORT ("@p name should be >= 0 and <
+/// 65536. Received type number (70000)."). Returns @p port.
+int validatePort(int port, std::string_view name = "Port");
 
 } // namespace kit::net

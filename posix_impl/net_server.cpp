@@ -54,16 +54,17 @@ std::shared_ptr<Server> createServer(std::function<void(const SocketPtr&)> conne
 // ===========================================================================
 
 Server& Server::listen(int port, const std::string& host, std::function<void()> cb) {
+    // Node's Server.prototype.listen checks, in this order, before anything happens:
+    // a server that listens already throws; the callback is registered; then a port
+    // outside 0..65535 throws (the kernel would take its low 16 bits: 70000 is 4464).
+    if (fd_)
+        throw Error::plain("Listen method has been called more than once without closing.",
+                           "ERR_SERVER_ALREADY_LISTEN");
     if (cb) once("listening", std::move(cb));
+    validatePort(port, "options.port");
     auto self = std::static_pointer_cast<Server>(shared_from_this());
     loop().adopt(self);  // again, if an earlier close() released it
-    if (fd_) {
-        loop().nextTick([self] {
-            self->emit("error", Error::plain("Listen method has been called more than once without closing.",
-                                             "ERR_SERVER_ALREADY_LISTEN"));
-        });
-        return *this;
-    }
+    listenPending_ = true;  // until 'listening' or 'error' (see emitCloseIfDrained)
     if (host.empty()) {
         // Node's default: '::' accepts IPv6 and, with IPV6_V6ONLY off, IPv4 too;
         // where IPv6 is unavailable it falls back to '0.0.0.0'.
@@ -74,6 +75,7 @@ Server& Server::listen(int port, const std::string& host, std::function<void()> 
     dns::lookup(host, 0, [self, port](const std::optional<Error>& err, const std::vector<dns::Address>& found) {
         self->setActive(false);
         if (err) {
+            self->listenPending_ = false;
             self->emit("error", *err);
             return;
         }
@@ -88,7 +90,10 @@ void Server::bindAndListen(const std::string& address, int family, int port, boo
         // Node reports bind and listen failures alike, with syscall 'listen':
         // "listen EADDRINUSE: address already in use :::8124".
         Error e = Error::uvWithHostPort(err, "listen", address, port);
-        loop().nextTick([self, e] { self->emit("error", e); });
+        loop().nextTick([self, e] {
+            self->listenPending_ = false;
+            self->emit("error", e);
+        });
     };
     const auto sa = detail::makeSockAddr(address, port);
     UniqueFd fd(::socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -115,6 +120,7 @@ void Server::bindAndListen(const std::string& address, int family, int port, boo
     watcher_.start(fd_.get(), POLLIN);
     setActive(true);
     loop().nextTick([self] {
+        self->listenPending_ = false;
         if (self->fd_) self->emit("listening");
     });
 }
@@ -144,7 +150,9 @@ void Server::onReadable() {
         socket->adoptAccepted(std::move(cfd), self);
         ++connections_;
         trace::line(fmt::format("server#{} accept4 -> fd {} (socket#{})", handleId(), number, socket->handleId()));
-        emit("connection", socket);
+        // libuv calls the connection callback once per accepted socket, and Node drains
+        // nextTick after each (a callback from C++): tick 1 runs before connection 2.
+        loop().invoke([&] { emit("connection", socket); });
     }
 }
 
@@ -196,6 +204,7 @@ Server& Server::close(std::function<void()> cb) {
     if (fd_) {
         watcher_.stop();
         fd_.reset();
+        spareFd_.reset();  // the EMFILE reserve is needed only while accepting
         bound_ = {};
         setActive(false);
         trace::line(fmt::format("server#{} stopped listening", handleId()));
@@ -216,9 +225,16 @@ void Server::emitCloseIfDrained() {
     auto self = std::static_pointer_cast<Server>(shared_from_this());
     loop().nextTick([self] {
         self->emit("close");
-        // Closed and drained: like a libuv handle after its close callback, the loop
-        // lets go of it. A later listen() adopts it again (the document's retry).
-        if (!self->fd_ && self->connections_ == 0) self->loop().release(*self);
+        // Closed and drained, and no listen() waiting for its 'listening' or 'error'
+        // (the document's retry calls listen() right after close()): like a libuv
+        // handle after its close callback, the server drops its listeners, which
+        // breaks the cycles of listeners capturing their own server, and the loop lets
+        // go of it (loop.hpp, rule 3). A listen() from a 'close' listener keeps both
+        // (rule 4).
+        if (!self->fd_ && self->connections_ == 0 && !self->listenPending_) {
+            self->removeAllListeners();
+            self->loop().release(*self);
+        }
     });
 }
 

@@ -62,6 +62,13 @@ int validatePort(std::string_view text) {
     return port;
 }
 
+int validatePort(int port, std::string_view name) {
+    if (port < 0 || port > 65535)
+        throw Error::plain(fmt::format("{} should be >= 0 and < 65536. Received type number ({}).", name, port),
+                           "ERR_SOCKET_BAD_PORT", "RangeError");
+    return port;
+}
+
 // A socket accepted by a Server: already connected, reading starts at once.
 void Socket::adoptAccepted(UniqueFd fd, std::weak_ptr<Server> server) {
     fd_ = std::move(fd);
@@ -84,6 +91,10 @@ Socket& Socket::connect(std::string_view port, const std::string& host, std::fun
 }
 
 Socket& Socket::connect(int port, const std::string& host, std::function<void()> cb) {
+    validatePort(port);  // before anything changes, as Node's lookupAndConnect
+    // Node's Socket.prototype.connect on a destroyed socket: _undestroy(), then connect
+    // as new (the retry from a 'close' listener).
+    if (destroyed_) undestroy();
     if (cb) once("connect", std::move(cb));
     connecting_ = true;
     setActive(true);  // a connect in progress keeps the loop alive
@@ -95,6 +106,14 @@ Socket& Socket::connect(int port, const std::string& host, std::function<void()>
         if (self->destroyed_) return;
         if (err) {
             self->destroy(*err);
+            return;
+        }
+        if (self->fd_) {
+            // connect() again while connecting (or connected): Node reuses the handle,
+            // and libuv refuses a second connect on it (uv__tcp_connect: EALREADY; the
+            // kernel says EISCONN once connected). The socket is destroyed with it.
+            const int code = self->connected_ ? EISCONN : EALREADY;
+            self->destroy(Error::withHostPort(code, "connect", found.front().address, port));
             return;
         }
         std::vector<std::pair<std::string, int>> addresses;
@@ -178,8 +197,9 @@ void Socket::onConnected() {
     remote_ = {remote.address, remote.family, remote.port};
     trace::line(fmt::format("socket#{} connected {}:{} -> {}:{}", handleId(), local_.address, local_.port,
                             remote_.address, remote_.port));
-    emit("connect");  // Node emits 'connect' then 'ready' from the same callback
-    if (destroyed_) return;
+    // Node's afterConnect emits 'connect' then 'ready' from the same function, 'ready'
+    // even when a 'connect' listener destroyed the socket.
+    emit("connect");
     emit("ready");
     if (destroyed_) return;
     updateInterest();
@@ -246,7 +266,10 @@ void Socket::readSome() {
             touchTimer();
             Buffer chunk = arena_.commit(static_cast<std::size_t>(n));
             if (flowing_ == Flow::Flowing && readBuffer_.empty()) {
-                emitData(chunk);  // the common case: straight to the listeners
+                // The common case: straight to the listeners. libuv calls the read
+                // callback once per read(2), and Node drains nextTick after each: a
+                // tick queued by one 'data' runs before the next 'data'.
+                loop().invoke([&] { emitData(chunk); });
             } else {
                 buffered_ += chunk.size();  // nobody consumes now: keep it (Node's push)
                 readBuffer_.push_back(std::move(chunk));
@@ -517,6 +540,22 @@ void Socket::resetAndDestroy() {
         ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
     }
     destroy();
+}
+
+// Node's _undestroy() as connect() calls it on a destroyed socket: the stream's state
+// starts over, the handle is not closing any more and the loop owns it again.
+void Socket::undestroy() {
+    destroyed_ = false;
+    hadError_ = false;
+    connected_ = false;
+    readEnded_ = false;
+    endEmitted_ = false;
+    ending_ = false;
+    finished_ = false;
+    needDrain_ = false;
+    local_ = {};
+    remote_ = {};
+    reopen();
 }
 
 void Socket::closeFd() {

@@ -3,14 +3,15 @@
 ///
 /// Mirrors Node's `timers` module over libuv's timer phase and check phase (see
 /// loop.hpp). Node's rules kept: a delay below 1 ms, above 2^31-1 ms or not a number
-/// becomes 1 ms; timers due at the same time run in the order they were scheduled; a
-/// timer or immediate scheduled from a callback never runs in the same pass of its
-/// phase; a cleared timer never runs; nextTick callbacks run between timer callbacks.
-/// A pending timeout keeps the process alive unless it is `unref()`'d.
+/// becomes 1 ms; timers run in Node's order, one list per duration (in the order they
+/// were scheduled) and the lists by expiry, so a 1 ms timer scheduled after a 2 ms one
+/// can run first when both are due in the same pass (see Loop::runTimers); a timer or
+/// immediate scheduled from a callback never runs in the same pass of its phase; a
+/// cleared timer never runs; nextTick callbacks run between timer callbacks. A pending
+/// timeout keeps the process alive unless it is `unref()`'d.
 ///
 /// What it leaves out: `refresh()`, extra arguments to the callback (capture them in
-/// the lambda), `timers/promises`, and Node's per-duration timer lists (one ordered map
-/// gives the same order for the cases the lessons meet).
+/// the lambda), and `timers/promises`.
 #pragma once
 
 #include "loop.hpp"

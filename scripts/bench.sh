@@ -12,7 +12,9 @@
 #   3. N clients at once against lesson 01 and server.js, one load generator
 #                                                                bench/concurrency.js
 #   4. UDP datagrams per second (lesson 03 vs server.js)         bench/udp-bench.js
-#   5. the tables on stdout and in $BENCH_OUT/report.md, the medians as gnuplot data
+#   5. 1,000,000 equal timers created, fired and closed (the kit vs Node)
+#                                                                bench/timers-bench.js
+#   6. the tables on stdout and in $BENCH_OUT/report.md, the medians as gnuplot data
 #      and PNG plots in $BENCH_OUT                               bench/report.js
 #
 # Knobs (environment):
@@ -30,6 +32,7 @@
 #   BENCH_UDP_COUNT    datagrams per UDP run (default 20000)
 #   BENCH_UDP_SIZE     bytes per datagram (default 64)
 #   BENCH_UDP_RUNS     UDP rounds (default BENCH_ROUNDS; one round takes about 4 s)
+#   BENCH_TIMERS       timers in the timer row (default 1000000)
 #   BENCH_NOFILE       soft RLIMIT_NOFILE wanted (default 4096; raised up to the hard
 #                      limit; concurrency levels that do not fit are skipped)
 #   BENCH_OUT          where the report, data and plots go (default build/bench)
@@ -45,7 +48,7 @@ start=$SECONDS
 
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
   : "${BENCH_ROUNDS:=1}" "${BENCH_TCP_SIZES:=1,16}" "${BENCH_UDP_COUNT:=5000}" "${BENCH_UDP_RUNS:=1}"
-  : "${BENCH_RETAIN_MIB:=64}" "${BENCH_RETAIN_ROUNDS:=1}"
+  : "${BENCH_RETAIN_MIB:=64}" "${BENCH_RETAIN_ROUNDS:=1}" "${BENCH_TIMERS:=100000}"
 fi
 ROUNDS=${BENCH_ROUNDS:-10}
 ROUNDS_1G=${BENCH_ROUNDS_1G:-$ROUNDS}
@@ -55,7 +58,7 @@ OUT=${BENCH_OUT:-build/bench}
 bash scripts/deps.sh bench
 
 for bin in lessons/01_tcp_server lessons/02_tcp_client lessons/03_udp_server \
-           bench-bin/floor_server bench-bin/floor_client bench-bin/retain_slice; do
+           bench-bin/floor_server bench-bin/floor_client bench-bin/retain_slice bench-bin/timers_close; do
   if [[ ! -x build/$bin ]]; then
     echo "bench: build/$bin is missing; run make bench-bins (or make bench)" >&2
     exit 1
@@ -79,18 +82,21 @@ mkdir -p "$OUT"
 rm -f "$OUT"/*.json "$OUT"/*.dat "$OUT"/*.png "$OUT"/report.md
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
-echo "== 1/4 TCP upload: lessons 01+02 vs the design floor vs server.js+client.js, iperf3 as the ceiling =="
+echo "== 1/5 TCP upload: lessons 01+02 vs the design floor vs server.js+client.js, iperf3 as the ceiling =="
 node bench/tcp.js --sizes "${BENCH_TCP_SIZES:-1,16,256,1024}" --rounds "$ROUNDS" \
   --big-rounds "$ROUNDS_1G" --out "$OUT/tcp.json"
 echo
-echo "== 2/4 a 16-byte slice kept from a long stream: server peak RSS, C++ vs Node =="
+echo "== 2/5 a 16-byte slice kept from a long stream: server peak RSS, C++ vs Node =="
 node bench/retain.js --mib "${BENCH_RETAIN_MIB:-768}" --rounds "${BENCH_RETAIN_ROUNDS:-3}" --out "$OUT/retain.json"
 echo
-echo "== 3/4 concurrency: N clients at once, lesson 01 vs server.js, one load generator (ulimit -n $(ulimit -Sn)) =="
+echo "== 3/5 concurrency: N clients at once, lesson 01 vs server.js, one load generator (ulimit -n $(ulimit -Sn)) =="
 node bench/concurrency.js --levels "${BENCH_CONC_LEVELS:-1,10,100,1000}" --kib "${BENCH_CONC_KIB:-64}" \
   --rounds "$ROUNDS" --out "$OUT/concurrency.json"
 echo
-echo "== 4/4 UDP: lesson 03 vs server.js, same sender, iperf3 as the ceiling =="
+echo "== 4/5 UDP: lesson 03 vs server.js, same sender, iperf3 as the ceiling =="
 node bench/udp-bench.js "${BENCH_UDP_COUNT:-20000}" "${BENCH_UDP_SIZE:-64}" "${BENCH_UDP_RUNS:-$ROUNDS}" --out "$OUT/udp.json"
+echo
+echo "== 5/5 timers: ${BENCH_TIMERS:-1000000} equal timeouts created, fired and closed, the kit vs Node =="
+node bench/timers-bench.js --count "${BENCH_TIMERS:-1000000}" --rounds "$ROUNDS" --out "$OUT/timers.json"
 echo
 BENCH_SECONDS=$((SECONDS - start)) BENCH_LOAD_START=$load_start node bench/report.js --dir "$OUT"

@@ -182,7 +182,7 @@ TEST_CASE("a timer callback can clear its own timer and another one; the loop ke
 }
 
 TEST_CASE("an I/O handle closed in its own callback lives until its close callback ran, with no user reference",
-          "[loop][close][io]") {
+          "[loop][close][io][lifetime][rule2]") {
     // libuv's order in one turn: poll (the callback) -> check (immediates) -> close
     // (uv_close callbacks); the loop drops its reference only after the close callback.
     test::Recorder rec;
@@ -206,7 +206,7 @@ TEST_CASE("an I/O handle closed in its own callback lives until its close callba
 }
 
 TEST_CASE("a handle whose callback captures the handle itself is still released after it closes",
-          "[loop][close][io]") {
+          "[loop][close][io][lifetime][rule3]") {
     // The capture makes a cycle (handle -> callback -> handle); the loop breaks it after
     // the close callback by dropping the handle's listeners (releaseListeners).
     test::Pipe pipe;
