@@ -39,7 +39,8 @@
 //   refused  := connect to a port where nobody listens (ECONNREFUSED), maybe
 //               connect() again from 'close' to a listening server
 //   errors   := synchronous errors caught with try/catch: listen/connect on a bad port,
-//               listen twice, dgram bind twice, send/close after close
+//               listen twice, dgram bind twice, send/close after close; and close()
+//               in the callback that called listen()
 //
 // ---------------------------------------------------------------- guarantees
 // Only what Node orders is compared. Every line starts with its object (eK.srv,
@@ -227,7 +228,7 @@ function describeRefused(r) {
   };
 }
 
-const ERROR_OPS = ['listenBadPort', 'connectBadPort', 'listenTwice', 'dgramBindTwice', 'dgramAfterClose'];
+const ERROR_OPS = ['listenBadPort', 'connectBadPort', 'listenTwice', 'listenClose', 'dgramBindTwice', 'dgramAfterClose'];
 
 function describeErrors(r) {
   const ops = [];
@@ -521,6 +522,14 @@ function emitErrors(ep, k) {
         `  s->on("close", [] { L(${q(obj + ' close')}); });`, `  std::weak_ptr<net::Server> w = s;`,
         `  s->listen(0, "127.0.0.1", [w] { L(${q(obj + ' listening')}); if (auto p = w.lock()) p->close(); });`,
         `  try { s->listen(0, "127.0.0.1"); L(${q(obj + ' no-throw')}); } ${threwCpp}`]);
+    } else if (item.op === 'listenClose') {
+      // close() in the same callback as listen(): Node never listens
+      o.both([`  const s = net.createServer();`, `  s.on('error', (err) => L(${q(obj + ' error ')} + err.code));`,
+        `  s.on('listening', () => L(${q(obj + ' listening')}));`, `  s.on('close', () => L(${q(obj + ' close')}));`,
+        `  s.listen(0, '127.0.0.1');`, `  s.close();`],
+      [`  auto s = net::createServer();`, `  s->on("error", [](const Error& err) { L(${q(obj + ' error ')} + err.code); });`,
+        `  s->on("listening", [] { L(${q(obj + ' listening')}); });`, `  s->on("close", [] { L(${q(obj + ' close')}); });`,
+        `  s->listen(0, "127.0.0.1");`, `  s->close();`]);
     } else if (item.op === 'dgramBindTwice') {
       o.both([`  const u = dgram.createSocket('udp4');`, `  u.on('error', (err) => L(${q(obj + ' error ')} + err.code));`,
         `  u.on('close', () => L(${q(obj + ' close')}));`,
