@@ -1,7 +1,8 @@
 'use strict';
 // fuzz.test.js (stress): the randomized differential test over many more seeds than
 // `make test` runs (tests/README.md, "Randomized differential test"). Default seeds
-// 1000-1159 (FUZZ_STRESS_SEEDS to change), compiled in batches of FUZZ_BATCH (40)
+// 1000-1159 (FUZZ_STRESS_SEEDS to change) and every seed that once failed
+// (tests/diff/fuzz/failed/*.json), compiled in batches of FUZZ_BATCH (40)
 // programs, one translation unit each, built with ASan+UBSan against
 // build/asan/libposix_impl.a. A failing seed not listed in
 // tests/diff/fuzz/KNOWN_FAILING.txt fails the suite: minimize it and save it
@@ -20,9 +21,13 @@ const BATCH = Number(process.env.FUZZ_BATCH || 40);
 const TIMEOUT_MS = Number(process.env.FUZZ_TIMEOUT_MS || 8000);
 
 const known = fuzz.knownFailing();
+// the seeds, then every seed that once failed (tests/diff/fuzz/failed/*.json, replayed
+// from its saved description)
 const cases = fuzz.parseSeeds(SEEDS).map(fuzz.caseOfSeed);
+const failed = fuzz.failedCases();
 const batches = [];
 for (let i = 0; i < cases.length; i += BATCH) batches.push(cases.slice(i, i + BATCH));
+for (let i = 0; i < failed.length; i += BATCH) batches.push(failed.slice(i, i + BATCH));
 
 after(h.killAll);
 

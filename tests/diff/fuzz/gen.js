@@ -516,12 +516,12 @@ function emitErrors(ep, k) {
     } else if (item.op === 'listenTwice') {
       o.both([`  const s = net.createServer();`, `  s.on('error', (err) => L(${q(obj + ' error ')} + err.code));`,
         `  s.on('close', () => L(${q(obj + ' close')}));`,
-        `  s.listen(0, '127.0.0.1', () => { L(${q(obj + ' listening')}); s.close(); });`,
-        `  try { s.listen(0, '127.0.0.1'); L(${q(obj + ' no-throw')}); } ${threwJs}`],
+        `  s.listen(0, '127.0.0.1', () => {`, `    L(${q(obj + ' listening')});`,
+        `    try { s.listen(0, '127.0.0.1'); L(${q(obj + ' no-throw')}); } ${threwJs}`, `    s.close();`, `  });`],
       [`  auto s = net::createServer();`, `  s->on("error", [](const Error& err) { L(${q(obj + ' error ')} + err.code); });`,
         `  s->on("close", [] { L(${q(obj + ' close')}); });`, `  std::weak_ptr<net::Server> w = s;`,
-        `  s->listen(0, "127.0.0.1", [w] { L(${q(obj + ' listening')}); if (auto p = w.lock()) p->close(); });`,
-        `  try { s->listen(0, "127.0.0.1"); L(${q(obj + ' no-throw')}); } ${threwCpp}`]);
+        `  s->listen(0, "127.0.0.1", [w] {`, `    L(${q(obj + ' listening')});`, `    auto p = w.lock();`,
+        `    try { p->listen(0, "127.0.0.1"); L(${q(obj + ' no-throw')}); } ${threwCpp}`, `    p->close();`, `  });`]);
     } else if (item.op === 'listenClose') {
       // close() in the same callback as listen(): Node never listens
       o.both([`  const s = net.createServer();`, `  s.on('error', (err) => L(${q(obj + ' error ')} + err.code));`,

@@ -8,7 +8,9 @@
 //   node tests/diff/fuzz/run.js cases/x.json       a saved description (a failing seed)
 //   node tests/diff/fuzz/run.js --emit DIR 42      write DIR/seed42.js, .cpp, .json too
 //   node tests/diff/fuzz/run.js --minimize 42      shrink a failing seed's description
-//   node tests/diff/fuzz/run.js --save 42          minimize and save as cases/seed42.json
+//   node tests/diff/fuzz/run.js --save 42          minimize, save as cases/min-seed42.json,
+//                                                  and the full description as
+//                                                  failed/seed42.json
 //   node tests/diff/fuzz/run.js --node-twice 1-50  run Node twice per seed (checks that
 //                                                  the generator only makes programs
 //                                                  whose Node trace is deterministic)
@@ -28,7 +30,8 @@ const gen = require('./gen.js');
 const FUZZ_DIR = __dirname;
 const BUILD = path.join(h.ROOT, 'build', 'fuzz');
 const ASAN_LIB = path.join(h.ROOT, 'build', 'asan', 'libposix_impl.a');
-const CASES = path.join(FUZZ_DIR, 'cases');
+const CASES = path.join(FUZZ_DIR, 'cases');    // minimized failing programs: make test
+const FAILED = path.join(FUZZ_DIR, 'failed');  // full descriptions of failed seeds: make stress
 const KNOWN_FAILING = path.join(FUZZ_DIR, 'KNOWN_FAILING.txt');
 const DEFAULT_TIMEOUT_MS = 10000;
 
@@ -44,11 +47,13 @@ function caseOfFile(file) {
   return { name: path.basename(file, '.json'), desc };
 }
 
-function savedCases() {
-  if (!fs.existsSync(CASES)) return [];
-  return fs.readdirSync(CASES).filter((f) => f.endsWith('.json')).sort()
-    .map((f) => caseOfFile(path.join(CASES, f)));
+function jsonCases(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+    .map((f) => caseOfFile(path.join(dir, f)));
 }
+const savedCases = () => jsonCases(CASES);
+const failedCases = () => jsonCases(FAILED);
 
 // KNOWN_FAILING.txt: "NAME  defect N: why" lines ('#' comments). NAME is a case name
 // (seed42 for a seed of the make-test set, or a cases/*.json name).
@@ -360,9 +365,12 @@ async function main(argv) {
       console.log(`\nminimized ${c.name}:\n${JSON.stringify(m.desc)}\n${m.report || ''}`);
       if (opts.save) {
         fs.mkdirSync(CASES, { recursive: true });
-        const file = path.join(CASES, `${c.name}.json`);
+        fs.mkdirSync(FAILED, { recursive: true });
+        const file = path.join(CASES, `min-${c.name}.json`);
         fs.writeFileSync(file, JSON.stringify(m.desc, null, 1) + '\n');
-        console.log(`saved ${path.relative(h.ROOT, file)}`);
+        const full = path.join(FAILED, `${c.name}.json`);
+        fs.writeFileSync(full, JSON.stringify(c.desc, null, 1) + '\n');
+        console.log(`saved ${path.relative(h.ROOT, file)} and ${path.relative(h.ROOT, full)}`);
       }
     }
   }
@@ -379,6 +387,6 @@ if (require.main === module) {
 }
 
 module.exports = {
-  caseOfSeed, caseOfFile, savedCases, knownFailing, parseSeeds, buildBatch, runCase, runAll, minimize,
-  KNOWN_FAILING, CASES,
+  caseOfSeed, caseOfFile, savedCases, failedCases, knownFailing, parseSeeds, buildBatch, runCase, runAll, minimize,
+  KNOWN_FAILING, CASES, FAILED,
 };
