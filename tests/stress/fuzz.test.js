@@ -18,7 +18,8 @@ const h = require('../diff/harness.js');
 
 const SEEDS = process.env.FUZZ_STRESS_SEEDS || '1000-1159';
 const BATCH = Number(process.env.FUZZ_BATCH || 40);
-const TIMEOUT_MS = Number(process.env.FUZZ_TIMEOUT_MS || 8000);
+const TIMEOUT_MS = Number(process.env.FUZZ_TIMEOUT_MS || 10000);
+const KNOWN_TIMEOUT_MS = Number(process.env.FUZZ_KNOWN_TIMEOUT_MS || 4000);  // known hangs
 
 const known = fuzz.knownFailing();
 // the seeds, then every seed that once failed (tests/diff/fuzz/failed/*.json, replayed
@@ -42,7 +43,7 @@ describe('fuzz stress: generated programs, Node.js v20 and posix_impl', () => {
       const fixed = [];
       await fuzz.runAll(batch, bin, {
         jobs: 2,
-        timeoutMs: TIMEOUT_MS,
+        timeoutFor: (c) => (known.has(c.name) ? KNOWN_TIMEOUT_MS : TIMEOUT_MS),
         onResult: (c, r) => {
           const why = known.get(c.name);
           if (why && !r.ok) stillKnown.push(`${c.name}: ${why}`);

@@ -118,15 +118,16 @@ function buildBatch(cases, { log = () => {} } = {}) {
   const flags = ['-std=c++20', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-O0', '-g1',
     '-w', '-I', path.join(h.ROOT, 'posix_impl'), '-I', FUZZ_DIR];
   if (!fs.existsSync(obj)) {
-    fs.writeFileSync(cpp, src);
+    fs.writeFileSync(`${cpp}.${process.pid}.tmp`, src);
+    fs.renameSync(`${cpp}.${process.pid}.tmp`, cpp);
     log(`fuzz: compiling ${cases.length} programs into ${path.relative(h.ROOT, obj)}`);
-    execFileSync(process.env.CXX || 'g++', [...flags, '-c', cpp, '-o', `${obj}.tmp`], { stdio: 'inherit' });
-    fs.renameSync(`${obj}.tmp`, obj);
+    execFileSync(process.env.CXX || 'g++', [...flags, '-c', cpp, '-o', `${obj}.${process.pid}.tmp`], { stdio: 'inherit' });
+    fs.renameSync(`${obj}.${process.pid}.tmp`, obj);
   }
   const stale = !fs.existsSync(bin) || fs.statSync(bin).mtimeMs < fs.statSync(ASAN_LIB).mtimeMs;
   if (stale) {
-    execFileSync(process.env.CXX || 'g++', [...flags, obj, ASAN_LIB, '-lfmt', '-pthread', '-o', `${bin}.tmp`], { stdio: 'inherit' });
-    fs.renameSync(`${bin}.tmp`, bin);
+    execFileSync(process.env.CXX || 'g++', [...flags, obj, ASAN_LIB, '-lfmt', '-pthread', '-o', `${bin}.${process.pid}.tmp`], { stdio: 'inherit' });
+    fs.renameSync(`${bin}.${process.pid}.tmp`, bin);
   }
   return bin;
 }
@@ -213,13 +214,14 @@ function runWithEnv(bin, args, env, timeoutMs) {
 }
 
 // Run cases `jobs` at a time; calls onResult(case, result) as each finishes.
-async function runAll(cases, bin, { jobs = 2, onResult = () => {}, ...opts } = {}) {
+// timeoutFor(case), if given, picks each case's time limit.
+async function runAll(cases, bin, { jobs = 2, onResult = () => {}, timeoutFor = null, ...opts } = {}) {
   const results = new Map();
   let next = 0;
   const worker = async () => {
     while (next < cases.length) {
       const c = cases[next++];
-      const r = await runCase(c, bin, opts);
+      const r = await runCase(c, bin, timeoutFor ? { ...opts, timeoutMs: timeoutFor(c) } : opts);
       results.set(c.name, r);
       onResult(c, r);
     }
