@@ -10,9 +10,9 @@
 #
 # Each suite's output is shown as it runs. The last line is always
 #   tests: P passed, F failed
-# followed, when some node:test tests are marked TODO (the randomized differential
+# preceded, when some node:test tests are marked TODO (the randomized differential
 # test's known-failing programs, tests/diff/fuzz/KNOWN_FAILING.txt), by the line
-#   tests: T known failing (TODO, not counted as passed)
+#   tests: T known failing (TODO, not counted as passed; ...)
 # counting Catch2 test cases and node:test tests over all suites. Exit status
 # is non-zero if any test failed, a suite exited non-zero, or the required
 # unit test binary is missing.
@@ -135,8 +135,8 @@ if (( ${#integration[@]} > 0 )); then
 fi
 
 echo
-echo "tests: $total_pass passed, $total_fail failed"
 if (( total_todo > 0 )); then
   echo "tests: $total_todo known failing (TODO, not counted as passed; see tests/diff/fuzz/KNOWN_FAILING.txt)"
 fi
+echo "tests: $total_pass passed, $total_fail failed"
 exit "$status"
