@@ -18,7 +18,8 @@
 // Build: the C++ programs of one batch are namespaces of ONE translation unit
 // (build/fuzz/batch-HASH.cpp, after runtime.hpp), main() picks one by argv[1]; it is
 // compiled with ASan+UBSan and linked against build/asan/libposix_impl.a (make
-// asan-tests builds it). A batch whose source is unchanged is not compiled again.
+// asan-tests builds it). A batch whose source, runtime.hpp and posix_impl/*.hpp are
+// unchanged is not compiled again, only linked again when the library is newer.
 
 const { execFileSync, spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -111,7 +112,14 @@ function buildBatch(cases, { log = () => {} } = {}) {
   fs.mkdirSync(BUILD, { recursive: true });
   const src = batchSource(cases);
   const runtime = fs.readFileSync(path.join(FUZZ_DIR, 'runtime.hpp'), 'utf8');
-  const hash = crypto.createHash('sha1').update(src).update(runtime).digest('hex').slice(0, 12);
+  // The object depends on the library's headers too (class layouts, inline code): a
+  // change there must recompile, not only relink.
+  const hasher = crypto.createHash('sha1').update(src).update(runtime);
+  const headers = path.join(h.ROOT, 'posix_impl');
+  for (const f of fs.readdirSync(headers).filter((n) => n.endsWith('.hpp')).sort()) {
+    hasher.update(f).update(fs.readFileSync(path.join(headers, f)));
+  }
+  const hash = hasher.digest('hex').slice(0, 12);
   const cpp = path.join(BUILD, `batch-${hash}.cpp`);
   const obj = path.join(BUILD, `batch-${hash}.o`);
   const bin = path.join(BUILD, `batch-${hash}`);
