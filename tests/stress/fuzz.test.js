@@ -44,6 +44,7 @@ describe('fuzz stress: generated programs, Node.js v20 and posix_impl', () => {
       await fuzz.runAll(batch, bin, {
         jobs: 2,
         timeoutFor: (c) => (known.has(c.name) ? KNOWN_TIMEOUT_MS : TIMEOUT_MS),
+        isKnown: (c) => known.has(c.name),
         onResult: (c, r) => {
           const why = known.get(c.name);
           if (why && !r.ok) stillKnown.push(`${c.name}: ${why}`);
