@@ -50,7 +50,9 @@
 // objects. The generator puts in one object only lines whose order Node fixes:
 //   - timers: the root's ticks and immediates (and what they schedule) are object eK.m;
 //     the root's timers of one delay are object eK.tD (0 counts as 1, as in Node): one
-//     list, one due time, run together in creation order. Timers of different delays are
+//     list, run in creation order (each one's immediates are eK.tD~ID: a millisecond
+//     may pass between two setTimeout calls, putting B in a later pass than A's
+//     immediates, in Node as in the kit). Timers of different delays are
 //     different objects: when the loop is late, a 4 ms timer's immediates may run before
 //     or after the 12 ms timer. A timer created by a callback is an object of its own.
 //     Timers and immediates are never in one object: even from a timer callback, Node
@@ -314,16 +316,21 @@ function emitTimers(ep, k) {
   const o = new Out();
   const delays = [];
   let nested = 0;
-  const objOf = (item, parentObj, isRoot) => {
+  const objOf = (item, parentObj, isRoot, rootTimer) => {
     if (item.op === 'timeout') {
       if (isRoot) return `e${k}.t${Math.max(1, item.delay)}`;
       nested++;
       return `e${k}.n${item.id}`;
     }
     if (item.op === 'interval') return `e${k}.v${item.id}`;
+    // The immediates of each root timer are an object of their own (eK.tD~ID): two
+    // timers of one delay created in one callback share a pass only if the clock did
+    // not pass a millisecond between the two setTimeout calls (both Node and the kit
+    // read the clock again per call), so B may run before or after A's immediates.
+    if (item.op === 'immediate' && rootTimer && /\.t\d+$/.test(parentObj)) return `${parentObj}~${rootTimer}`;
     return parentObj;
   };
-  const emitBody = (ops, parentObj, isRoot) => {
+  const emitBody = (ops, parentObj, isRoot, rootTimer = null) => {
     const b = new Out();
     for (const item of ops) {
       if (item.op === 'clear') {
@@ -335,7 +342,7 @@ function emitTimers(ep, k) {
         }
         continue;
       }
-      const obj = objOf(item, parentObj, isRoot);
+      const obj = objOf(item, parentObj, isRoot, rootTimer);
       if (item.op === 'interval') {
         delays.push(item.delay * (item.times + 1));
         b.both(
@@ -346,7 +353,8 @@ function emitTimers(ep, k) {
             `    if (++*n == ${item.times}) clearInterval(v->lock());`, `  }, ${item.delay});`, `}`]);
         continue;
       }
-      const inner = new Out().add(log(obj, item.id)).add(emitBody(item.body, obj, false));
+      const inner = new Out().add(log(obj, item.id))
+        .add(emitBody(item.body, obj, false, isRoot && item.op === 'timeout' ? item.id : rootTimer));
       if (item.op === 'tick') {
         b.both(`process.nextTick(() => {`, `process::nextTick([H] {`).add(inner, 1).both('});', '});');
       } else if (item.op === 'immediate') {
