@@ -1,7 +1,9 @@
 # mk/stress.mk -- `make stress` (project issue 7, item 1): the TCP lessons (01 server,
 # 02 client) under load and under faults, as real processes on loopback:
 # tests/stress/stress.test.js, described in tests/stress/README.md.
-# Included at the end of the Makefile (`-include mk/stress.mk`); uses its LESSON_BINS and Q.
+# Included at the end of the Makefile (`-include mk/stress.mk`); uses its LESSON_BINS,
+# ASAN_LIB and Q. tests/stress/fuzz.test.js (the randomized differential test over many
+# seeds, see tests/README.md) compiles its programs against the ASan+UBSan library.
 #
 #   make stress                       build the lessons, run the suite once (15-60 s)
 #   make stress STRESS_RUNS=10        run it 10 times in a row, stop at the first failure
@@ -17,7 +19,7 @@ STRESS_RUNS  ?= 1
 STRESS_ONLY  ?=
 
 .PHONY: stress
-stress: $(LESSON_BINS)
+stress: $(LESSON_BINS) $(ASAN_LIB)
 	$(Q)for i in $$(seq 1 $(STRESS_RUNS)); do \
 	  if [ $(STRESS_RUNS) -gt 1 ]; then echo "== stress run $$i of $(STRESS_RUNS) =="; fi; \
 	  node --test --test-reporter=spec $(if $(STRESS_ONLY),--test-name-pattern='$(STRESS_ONLY)') \
