@@ -258,6 +258,8 @@ private:
     std::size_t connections_ = 0;
     bool closeRequested_ = false;
     bool listenPending_ = false;  // listen() called, its 'listening' or 'error' not emitted yet
+    bool lookupPending_ = false;  // listen(port, host) waiting for dns::lookup of host
+    unsigned listeningId_ = 0;    // Node's _listeningId: close() bumps it, a stale lookup sees it
 };
 
 /// @brief `net.createServer(connectionListener)`.
