@@ -169,6 +169,7 @@ private:
     void onPeerEnd();
     void emitEnd();
     void maybeShutdown();
+    void completeShutdown();  // the pending shutdown request: shutdown(2), then 'finish'
     void updateInterest();
     void touchTimer();
     void emitData(const Buffer& chunk);
@@ -198,6 +199,7 @@ private:
     bool endEmitted_ = false;    // 'end' emitted (after the buffer was drained)
     bool ending_ = false;        // end() called
     bool finished_ = false;      // our FIN sent
+    bool shutdownPending_ = false;  // end() drained: shutdown(2) waits for POLLOUT (uv_shutdown)
     bool destroyed_ = false;
     bool hadError_ = false;
     bool needDrain_ = false;
@@ -258,6 +260,8 @@ private:
     std::size_t connections_ = 0;
     bool closeRequested_ = false;
     bool listenPending_ = false;  // listen() called, its 'listening' or 'error' not emitted yet
+    bool lookupPending_ = false;  // listen(port, host) waiting for dns::lookup of host
+    unsigned listeningId_ = 0;    // Node's _listeningId: close() bumps it, a stale lookup sees it
 };
 
 /// @brief `net.createServer(connectionListener)`.

@@ -72,7 +72,14 @@ Server& Server::listen(int port, const std::string& host, std::function<void()> 
         return *this;
     }
     setActive(true);  // the lookup keeps the loop alive
-    dns::lookup(host, 0, [self, port](const std::optional<Error>& err, const std::vector<dns::Address>& found) {
+    lookupPending_ = true;
+    // Node's lookupAndListen remembers the server's _listeningId; a close() while the
+    // lookup runs bumps it, and the answer, when it comes, is dropped: no bind(2), no
+    // 'listening', no 'error' (test-net-server-close-before-calling-lookup-callback).
+    dns::lookup(host, 0, [self, port, id = listeningId_](const std::optional<Error>& err,
+                                                         const std::vector<dns::Address>& found) {
+        if (id != self->listeningId_) return;  // closed meanwhile (see close())
+        self->lookupPending_ = false;
         self->setActive(false);
         if (err) {
             self->listenPending_ = false;
@@ -201,6 +208,14 @@ void Server::shedConnections() {
 
 Server& Server::close(std::function<void()> cb) {
     if (cb) once("close", std::move(cb));
+    ++listeningId_;  // a listen() still looking its host up will not listen (Node's _listeningId)
+    if (lookupPending_) {
+        // The lookup itself still runs to its end (it holds a request on the loop, as
+        // Node's getaddrinfo request does), but the server no longer waits for it.
+        lookupPending_ = false;
+        listenPending_ = false;
+        setActive(false);
+    }
     if (fd_) {
         watcher_.stop();
         fd_.reset();

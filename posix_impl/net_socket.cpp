@@ -233,6 +233,9 @@ void Socket::onIo(short revents) {
     if ((revents & (POLLIN | POLLHUP | POLLERR)) && wantsToRead()) readSome();
     if (destroyed_) return;
     if ((revents & (POLLOUT | POLLERR | POLLHUP)) && queued_ > 0) flush();
+    // libuv's uv__stream_io: with the write queue empty on POLLOUT, uv__drain() sends
+    // the FIN a pending uv_shutdown() asked for.
+    if ((revents & (POLLOUT | POLLERR | POLLHUP)) && shutdownPending_ && queued_ == 0 && !destroyed_) completeShutdown();
 }
 
 // ===========================================================================
@@ -439,9 +442,21 @@ void Socket::end() {
     maybeShutdown();
 }
 
-// Our FIN goes out once everything queued has been sent: shutdown(2), then 'finish'.
+// Our FIN goes out once everything queued has been sent. Node's Writable then calls
+// Socket._final, which asks libuv for a shutdown (uv_shutdown): libuv only starts
+// watching for POLLOUT, and shutdown(2) runs in a later poll phase, when the socket is
+// writable and its write queue empty. So 'finish' never comes from end() itself: every
+// nextTick queued after end() in the same callback runs first.
 void Socket::maybeShutdown() {
-    if (!ending_ || finished_ || queued_ > 0 || !connected_ || destroyed_) return;
+    if (!ending_ || finished_ || shutdownPending_ || queued_ > 0 || !connected_ || destroyed_) return;
+    shutdownPending_ = true;
+    updateInterest();  // POLLOUT (see onIo)
+}
+
+// The shutdown request completes: shutdown(2), then 'finish' on the next tick (Node's
+// afterShutdown -> callFinal's callback -> process.nextTick(finish)).
+void Socket::completeShutdown() {
+    shutdownPending_ = false;
     finished_ = true;
     if (::shutdown(fd_.get(), SHUT_WR) != 0 && errno != ENOTCONN) {
         destroy(Error::errnoException(errno, "shutdown"));
@@ -469,7 +484,7 @@ void Socket::updateInterest() {
         events = POLLOUT;
     } else if (connected_ && !destroyed_) {
         if (wantsToRead()) events |= POLLIN;
-        if (queued_ > 0) events |= POLLOUT;
+        if (queued_ > 0 || shutdownPending_) events |= POLLOUT;
     }
     watcher_.setEvents(events);
     // libuv: a stream is active while it reads, writes or connects.
@@ -552,6 +567,7 @@ void Socket::undestroy() {
     endEmitted_ = false;
     ending_ = false;
     finished_ = false;
+    shutdownPending_ = false;
     needDrain_ = false;
     local_ = {};
     remote_ = {};

@@ -1,9 +1,11 @@
-// The C++ twin of end_in_connect_finish_early.js (read that file's comment first).
+// Scenario tcp_end_finish_after_ticks, the C++ twin of tcp_end_finish_after_ticks.js
+// (read that file's comment first).
 #include "console.hpp"
 #include "net.hpp"
 #include "process.hpp"
 
 #include <memory>
+#include <string>
 
 using namespace kit;
 
@@ -22,9 +24,16 @@ int main() {
         client->on("connect", [weak] {
             console::log("client connect");
             weak.lock()->end();
-            process::nextTick([] { console::log("client tick after end()"); });
+            process::nextTick([] {
+                console::log("client tick after end()");
+                process::nextTick([] { console::log("client tick queued by that tick"); });
+            });
         });
         client->on("finish", [] { console::log("client finish"); });
+        client->on("end", [] { console::log("client end"); });
+        client->on("close", [](bool hadError) {
+            console::log(std::string("client close hadError=") + (hadError ? "true" : "false"));
+        });
         client->resume();
     });
     return process::run();
