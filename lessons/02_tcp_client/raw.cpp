@@ -25,7 +25,9 @@
 //
 // Left out: the thread pool (getaddrinfo(3), open(2) and read(2) of the file block
 // here, briefly); Happy Eyeballs (the addresses are tried one after the other, each to
-// its end, and only the last error is reported); the UTF-8 decoder of setEncoding (a
+// its end; when every one of several fails, Node 20 reports an AggregateError holding
+// each error, and this file prints only that report's first line, as it does for one
+// error); the UTF-8 decoder of setEncoding (a
 // character cut between two reads would print as two broken halves); KIT_TRACE.
 #include <fmt/core.h>
 
@@ -54,6 +56,7 @@ struct Client {
     bool connecting = true;
     addrinfo* addrs = nullptr;  // what getaddrinfo(3) returned
     addrinfo* trying = nullptr;  // the address connect(2) is trying now
+    int refused = 0;             // addresses that failed so far
     int file = -1;               // -1: no file being piped
     std::string queue;           // at most 64 KiB
     size_t sent = 0;             // how much of `queue` send(2) took
@@ -94,6 +97,15 @@ static void parseFlags(int argc, char** argv) {
 // prints its crash report and exits 1. One line and status 1 here.
 [[noreturn]] static void onError(const char* syscall, int e, const std::string& where = "") {
     fmt::print(stderr, "Error: {} {}{}{}\n", syscall, code(e), where.empty() ? "" : " ", where);
+    std::exit(1);
+}
+
+// Every address of the host failed. One address: its error, as above. Several (a
+// "localhost" that is ::1 and 127.0.0.1): Node 20 tried them all too, and its report
+// then starts with "AggregateError [ECONNREFUSED]: " (an empty message).
+[[noreturn]] static void onConnectFailed(int e, const std::string& where) {
+    if (C.refused == 0) onError("connect", e, where);
+    fmt::print(stderr, "AggregateError [{}]: \n", code(e));
     std::exit(1);
 }
 
@@ -184,7 +196,8 @@ static void connectNext() {
     const int e = errno;
     const std::string where = addressOf(C.trying) + ":" + C.port;
     C.trying = C.trying->ai_next;
-    if (C.trying == nullptr) onError("connect", e, where);  // no address left
+    if (C.trying == nullptr) onConnectFailed(e, where);  // no address left
+    ++C.refused;
     connectNext();
 }
 
@@ -198,7 +211,8 @@ static void onConnectReady() {
     }
     const std::string where = addressOf(C.trying) + ":" + C.port;
     C.trying = C.trying->ai_next;
-    if (C.trying == nullptr) onError("connect", err, where);  // the last one failed too
+    if (C.trying == nullptr) onConnectFailed(err, where);  // the last one failed too
+    ++C.refused;
     connectNext();
 }
 
