@@ -36,8 +36,10 @@ fi
 for tool in debootstrap unshare chroot git; do
   command -v "$tool" >/dev/null 2>&1 || {
     say "installing debootstrap"
-    apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends debootstrap >/dev/null \
-      || die "could not install debootstrap: apt-get install -y debootstrap"
+    { apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends debootstrap >/dev/null \
+      || { apt-get -o DPkg::Lock::Timeout=300 update >/dev/null &&
+           apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends debootstrap >/dev/null; }; } \
+      || die "could not install debootstrap: apt-get update && apt-get install -y debootstrap"
     break
   }
 done
