@@ -7,9 +7,10 @@
 #   exit 1   the behaviour is wrong          ("check NAME (variant): FAIL: why")
 #   exit 2   the check could not run: a build error, a missing tool, a bad argument
 #
-# Usage of a check script:  bash exercises/NAME/check.sh [starter|solution]
+# Usage of a check script:  bash exercises/NAME/check.sh [starter|solution|wrong_*]
 #   starter (default): exercises/NAME/starter/, the copy a student edits in place;
-#   solution: exercises/NAME/solution/, the reference solution.
+#   solution: exercises/NAME/solution/, the reference solution;
+#   wrong_WHAT: a wrong solution kept beside it, which the check must refuse.
 # The variant is built with make (build/exercises/NAME/VARIANT) unless EXERCISE_BIN
 # names a binary already built (make check-exercise and the tests do that).
 # Set CHECK_VERBOSE=1 to see every program's output even when the check passes.
@@ -63,14 +64,16 @@ ex_cleanup() {
   [[ -n $EX_TMP ]] && rm -rf "$EX_TMP"
 }
 
-# ex_init NAME [starter|solution]   (call with "$@" of the check script)
+# ex_init NAME [starter|solution|wrong_*]   (call with "$@" of the check script)
 # Sets EX_NAME, EX_VARIANT, EX_BIN (absolute), EX_TMP (the working directory, cwd).
 ex_init() {
   EX_NAME=$1
   EX_VARIANT=${2:-starter}
   case $EX_VARIANT in
     starter | solution) ;;
-    *) EX_VARIANT=starter; ex_setup_error "usage: check.sh [starter|solution], got '$2'" ;;
+    wrong_*) [[ -d $EX_ROOT/exercises/$EX_NAME/$EX_VARIANT ]] ||
+      ex_setup_error "exercises/$EX_NAME has no variant $EX_VARIANT" ;;
+    *) EX_VARIANT=starter; ex_setup_error "usage: check.sh [starter|solution|wrong_*], got '$2'" ;;
   esac
   command -v node >/dev/null 2>&1 || ex_setup_error "node is missing (run make deps)"
   local needed=("build/lessons/00_event_loop" "build/lessons/01_tcp_server" "build/lessons/02_tcp_client"

@@ -2,22 +2,27 @@
 # Included by the Makefile (`-include mk/teach.mk`, at its end: it uses the
 # Makefile's variables: BUILD, LIB, FLAGS_STAMP, LINK, LESSON_BINS...).
 #
-#   make exercises                          build every exercise, starter and solution
+#   make exercises                          build every exercise: starter, solution, wrong_*
 #   make check-exercise E=00_interval       build and check the starter (what a student edits)
 #   make check-exercise E=00_interval SOLUTION=1   the same for the reference solution
+#   make check-exercise E=00_interval VARIANT=wrong_NAME   one of the wrong solutions
 #
-# Layout: exercises/NAME/{starter,solution}/*.cpp -> build/obj/exercises/NAME/VARIANT/*.o
+# Layout: exercises/NAME/{starter,solution,wrong_*}/*.cpp -> build/obj/exercises/NAME/VARIANT/*.o
 #         -> build/exercises/NAME/VARIANT, linked with build/libposix_impl.a and built
 #         with the lessons' warnings (-Werror included). exercises/NAME/check.sh runs the
 #         programs (see exercises/lib.sh). The slides (make slides) are built by
 #         slides/build.sh, which the Makefile's own `slides` target calls.
 
 EX_NAMES    := $(notdir $(patsubst %/,%,$(sort $(wildcard exercises/[0-9][0-9]_*/))))
-EX_VARIANTS := starter solution
+# Variants of an exercise: the starter a student edits, the reference solution, and
+# the wrong solutions kept beside them (wrong_*/: each one a plausible mistake, such as
+# a hard-coded value or lines printed without doing the work), which the check must
+# refuse: tests/integration/exercises.test.js proves it.
+ex_variants  = starter solution $(notdir $(patsubst %/,%,$(sort $(wildcard exercises/$(1)/wrong_*/))))
 ex_srcs      = $(sort $(wildcard exercises/$(1)/$(2)/*.cpp))
 ex_objs      = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(call ex_srcs,$(1),$(2)))
-EX_BINS     := $(foreach n,$(EX_NAMES),$(foreach v,$(EX_VARIANTS),$(if $(call ex_srcs,$(n),$(v)),$(BUILD)/exercises/$(n)/$(v))))
-EX_OBJS     := $(foreach n,$(EX_NAMES),$(foreach v,$(EX_VARIANTS),$(call ex_objs,$(n),$(v))))
+EX_BINS     := $(foreach n,$(EX_NAMES),$(foreach v,$(call ex_variants,$(n)),$(if $(call ex_srcs,$(n),$(v)),$(BUILD)/exercises/$(n)/$(v))))
+EX_OBJS     := $(foreach n,$(EX_NAMES),$(foreach v,$(call ex_variants,$(n)),$(call ex_objs,$(n),$(v))))
 
 # The exercises are compiled without optimisation (-O0 -g: quicker to build, easier
 # to step through in gdb) and, with GCC, with the library's headers precompiled once
@@ -58,22 +63,23 @@ $(BUILD)/exercises/$(1)/$(2): exercises/$(1)/$(2)/raw.cpp $(FLAGS_STAMP)
 	$$(call msg,RAW,$$<)
 	$$(Q)$$(CXX) $$(EX_CXXFLAGS) $$(CPPFLAGS) -o $$@ $$< $$(LDFLAGS) $$(RAW_LIBS) $$(LDLIBS)
 endef
-$(foreach n,$(EX_NAMES),$(foreach v,$(EX_VARIANTS),$(if $(call ex_srcs,$(n),$(v)),$(eval $(call \
+$(foreach n,$(EX_NAMES),$(foreach v,$(call ex_variants,$(n)),$(if $(call ex_srcs,$(n),$(v)),$(eval $(call \
   $(if $(call ex_is_raw,$(n),$(v)),EX_RAW_RULE,EX_RULE),$(n),$(v))))))
 
 .PHONY: exercises check-exercise
 
 exercises: $(EX_BINS)
 
-# SOLUTION=1 (or yes/true) checks the solution; anything else (or nothing) the starter.
-EX_VARIANT := $(if $(filter 1 yes true,$(SOLUTION)),solution,starter)
-EX_TARGET  := $(if $(filter $(E),$(EX_NAMES)),$(BUILD)/exercises/$(E)/$(EX_VARIANT))
+# SOLUTION=1 (or yes/true) checks the solution; VARIANT=wrong_NAME one of the wrong
+# solutions; anything else (or nothing) the starter.
+EX_VARIANT := $(if $(VARIANT),$(VARIANT),$(if $(filter 1 yes true,$(SOLUTION)),solution,starter))
+EX_TARGET  := $(if $(filter $(E),$(EX_NAMES)),$(if $(filter $(EX_VARIANT),$(call ex_variants,$(E))),$(BUILD)/exercises/$(E)/$(EX_VARIANT)))
 
 check-exercise: $(EX_TARGET) $(if $(EX_TARGET),$(LESSON_BINS))
 	@if [ -z "$(E)" ]; then \
-	  echo "usage: make check-exercise E=<name> [SOLUTION=1]"; echo "exercises: $(EX_NAMES)"; exit 2; \
+	  echo "usage: make check-exercise E=<name> [SOLUTION=1 | VARIANT=wrong_...]"; echo "exercises: $(EX_NAMES)"; exit 2; \
 	elif [ -z "$(EX_TARGET)" ]; then \
-	  echo "check-exercise: no exercise '$(E)'"; echo "exercises: $(EX_NAMES)"; exit 2; \
+	  echo "check-exercise: no exercise '$(E)' with a variant '$(EX_VARIANT)'"; echo "exercises: $(EX_NAMES)"; exit 2; \
 	fi
 	$(Q)EXERCISE_BIN=$(EX_TARGET) bash exercises/$(E)/check.sh $(EX_VARIANT)
 

@@ -200,9 +200,18 @@ function escapeRe(s) {
 //   - Node's stack frames ("    at ...") are removed; a frame line ending in " {"
 //     (the start of the error's properties) leaves that " {" on the line before;
 //   - the last line of a fatal report, Node's "Node.js v20.x.y" and the kit's
-//     "posix_impl (C++ twin of Node.js v20)", becomes "<runtime>".
+//     "posix_impl (C++ twin of Node.js v20)", becomes "<runtime>";
+//   - the header of the report of an 'error' event nobody listens to becomes
+//     "<unhandled 'error' header>": Node's three lines name its own source
+//     ("node:events:502", "      throw er; // Unhandled 'error' event", a caret), the
+//     kit's one line names the C++ function that ends the process
+//     (docs/differences.md, "Unhandled 'error': the report's header").
+const NODE_UNHANDLED_HEADER = /^node:events:\d+\n {6}throw er; \/\/ Unhandled 'error' event\n *\^ *$/gm;
+const KIT_UNHANDLED_HEADER = /^posix_impl\/events\.cpp, EventEmitter::emit: Unhandled 'error' event$/gm;
 function normalise(text, ports = []) {
-  let out = text;
+  let out = text
+    .replace(NODE_UNHANDLED_HEADER, "<unhandled 'error' header>")
+    .replace(KIT_UNHANDLED_HEADER, "<unhandled 'error' header>");
   ports.forEach((p, i) => {
     out = out.replace(new RegExp(`\\b${escapeRe(String(p))}\\b`, 'g'), `PORT${i + 1}`);
   });

@@ -391,11 +391,12 @@ test('the server SIGKILLed mid-upload: the C++ client dies like client.js, with 
     assert.equal(cpp.code, node.code, `same exit status as client.js; stderr:\n${cpp.stderr}`);
     assert.equal(cpp.signal, null);
     for (const c of [cpp, node]) {
-      assert.ok(c.stderr.includes("throw er; // Unhandled 'error' event"), c.stderr);
+      assert.match(c.stderr, /Unhandled 'error' event\n/, c.stderr);
       assert.match(c.stderr, /\nError: (read ECONNRESET|write EPIPE|write ECONNRESET)\n/);
       assert.ok(['ECONNRESET', 'EPIPE'].includes(errorCode(c.stderr)), c.stderr);
     }
-    assert.equal(cpp.lines('stderr')[0], node.lines('stderr')[0]);
+    assert.equal(normalise(cpp.stderr).split('\n')[0], normalise(node.stderr).split('\n')[0],
+      'the same header once each names its own source');
     if (codes.cpp === codes.node) assert.equal(props(cpp.stderr), props(node.stderr), 'same error properties');
     assert.equal(cpp.stdout, 'conectado ao servidor\n', "no 'conexao encerrada': 'close' listeners never run");
     assert.equal(cpp.stdout, node.stdout);
@@ -961,7 +962,7 @@ test('--host nosuchhost.invalid: the C++ client dies like client.js, with Node\'
     assert.equal(cpp.code, 1, cpp.stderr);
     for (const c of [cpp, node]) {
       assert.equal(c.stdout, '');
-      assert.ok(c.stderr.includes("throw er; // Unhandled 'error' event"), c.stderr);
+      assert.match(c.stderr, /Unhandled 'error' event\n/, c.stderr);
       // ENOTFOUND where DNS answers "no such name"; EAI_AGAIN where no DNS can be reached.
       assert.match(c.stderr, /\nError: getaddrinfo (ENOTFOUND|EAI_AGAIN) nosuchhost\.invalid\n/);
     }
