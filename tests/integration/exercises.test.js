@@ -3,7 +3,7 @@
 // really tests the exercise (a check that passes on the untouched starter, on a
 // hard-coded answer or on a program that only prints the expected lines grades nothing):
 //   the starter fails, the reference solution passes, and each wrong solution kept
-//   beside it (exercises/NAME/wrong_*/: a plausible mistake) fails.
+//   beside it (a wrong_* directory: a plausible mistake) fails.
 // And every lesson has at least three checked exercises (exercises/NN_*).
 //
 // For each exercises/NAME/ it expects starter/*.cpp, solution/*.cpp, at least one
