@@ -19,10 +19,10 @@
 // server only reacts to each datagram that arrives, from whoever sent it.
 //
 // Flaws kept on purpose, exactly as the Node program has them (README.md shows each
-// one): one datagram is one file, so a file larger than one datagram (65,507 bytes over
-// IPv4) can never arrive, and a lost datagram is lost without anyone knowing; a burst
-// larger than the kernel's receive buffer is dropped by the kernel; two datagrams in the
-// same second (or at 1 am and 1 pm) get the same file name and overwrite each other; a
+// one): one datagram is one file, so a file over 65,507 bytes (the IPv4 limit) never
+// arrives, and a lost datagram is lost unnoticed; a burst larger than the receive
+// buffer is dropped by the kernel, even on loopback; two datagrams in the same second
+// (or at 1 am and 1 pm) get one file name, a naming bug lesson 01 has over TCP too; a
 // write error prints the error line *and* the success line; there is no 'error'
 // listener, so a bind failure (EADDRINUSE) ends the program with Node's report.
 //
