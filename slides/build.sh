@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # slides/build.sh -- build the Markdown decks in slides/ into self-contained HTML.
 #
-#   bash slides/build.sh            every slides/NN_*.md -> build/slides/NN_*.html
-#   bash slides/build.sh 01_tcp_server.md ...   only these decks
+#   bash slides/build.sh            every slides/NN_*.md -> build/slides/NN_*.html, and
+#                                   every Portuguese twin slides/pt/NN_*.md -> build/slides/pt/NN_*.html
+#   bash slides/build.sh 01_tcp_server.md pt/01_tcp_server.md ...   only these decks
 #   make slides                     the same as the first form
 #
 # Each deck is a pandoc Markdown file. Code on a slide is never pasted: a line
@@ -49,18 +50,20 @@ else
   EMBED=(--self-contained)
 fi
 
+# A deck is named by its path under slides/: 01_tcp_server.md, or pt/01_tcp_server.md
+# for its Portuguese twin (a leading slides/ is accepted too).
 if (( $# > 0 )); then
   decks=()
-  for d in "$@"; do decks+=("slides/$(basename "$d")"); done
+  for d in "$@"; do decks+=("slides/${d#slides/}"); done
 else
   shopt -s nullglob
-  decks=(slides/[0-9][0-9]_*.md)
+  decks=(slides/[0-9][0-9]_*.md slides/pt/[0-9][0-9]_*.md)
   shopt -u nullglob
 fi
 (( ${#decks[@]} > 0 )) || die "no decks (slides/NN_*.md) found"
 for d in "${decks[@]}"; do [[ -f $d ]] || die "no such deck: $d"; done
 
-mkdir -p "$OUT" "$GEN"
+mkdir -p "$OUT/pt" "$GEN/pt"
 
 # ---------------------------------------------------------------- includes
 # Resolve every include line of every deck into $GEN/NAME.md (all decks checked
@@ -174,7 +177,8 @@ for (const deck of decks) {
       errors.push(`${deck}:${i + 1}: ${err.message}`);
     }
   });
-  fs.writeFileSync(path.join(genDir, path.basename(deck)), out.join('\n'));
+  // slides/pt/01_x.md -> GEN/pt/01_x.md: the twins keep their folder, so names never clash.
+  fs.writeFileSync(path.join(genDir, path.relative('slides', deck)), out.join('\n'));
 }
 
 if (errors.length) {
@@ -187,8 +191,9 @@ JS
 # ---------------------------------------------------------------- pandoc
 built=()
 for deck in "${decks[@]}"; do
-  name=$(basename "$deck" .md)
-  tmp="$OUT/.$name.html.tmp"
+  name=${deck#slides/}
+  name=${name%.md}                       # 01_tcp_server or pt/01_tcp_server
+  tmp="$OUT/$name.html.tmp"
   log="$GEN/$name.pandoc.log"
   if ! pandoc "$GEN/$name.md" \
         --from markdown --to dzslides --slide-level=1 \
@@ -210,4 +215,4 @@ for deck in "${decks[@]}"; do
   built+=("$OUT/$name.html")
 done
 
-echo "slides: ${#built[@]} deck(s) in $OUT/: ${built[*]##*/}"
+echo "slides: ${#built[@]} deck(s) in $OUT/: ${built[*]#"$OUT"/}"

@@ -9,7 +9,8 @@
 //   - dzslides found its slides (at least three) and the first ones show text;
 //   - no slide overflows its 1280x720 frame and no code line is cut at the right edge
 //     (an excerpt that grew in its lesson shows up here);
-// and it saves screenshots of the first two slides to build/slides/shots/NAME-N.png,
+// and it saves screenshots of the first two slides to build/slides/shots/NAME-N.png
+// (pt-NAME-N.png for the Portuguese twins, slides/pt/NN_name.md -> build/slides/pt/),
 // decoding each PNG (zlib, no dependency) to fail on a blank, single-colour image.
 // SLIDES_SHOTS=all saves every slide instead (to look them over).
 //
@@ -35,10 +36,12 @@ const WIDTH = 1280;
 const HEIGHT = 720;
 const ALL_SHOTS = process.env.SLIDES_SHOTS === 'all';
 
-const decks = fs.readdirSync(path.join(ROOT, 'slides'))
-  .filter((f) => /^\d\d_.*\.md$/.test(f))
-  .sort()
-  .map((f) => f.replace(/\.md$/, ''));
+// Decks by their path under slides/: '01_tcp_server', and 'pt/01_tcp_server' for the
+// Portuguese twin (tests/integration/docs.test.js checks that every deck has one).
+const deckNames = (dir) => (fs.existsSync(path.join(ROOT, dir))
+  ? fs.readdirSync(path.join(ROOT, dir)).filter((f) => /^\d\d_.*\.md$/.test(f)).sort().map((f) => f.replace(/\.md$/, ''))
+  : []);
+const decks = [...deckNames('slides'), ...deckNames('slides/pt').map((d) => `pt/${d}`)];
 
 // ---------------------------------------------------------------- PNG decoding
 
@@ -307,7 +310,7 @@ for (const deck of decks) {
 
         const { data } = await browser.send('Page.captureScreenshot', { format: 'png' }, session);
         const png = Buffer.from(data, 'base64');
-        const shot = path.join(SHOTS, `${deck}-${n}.png`);
+        const shot = path.join(SHOTS, `${deck.replace('/', '-')}-${n}.png`);
         fs.writeFileSync(shot, png);
         const image = decodePng(png);
         assert.deepEqual([image.width, image.height], [WIDTH, HEIGHT], `${shot}: size`);
