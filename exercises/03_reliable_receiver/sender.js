@@ -9,7 +9,8 @@
 // seeded with SEED, it loses on its own side 20-30% of its DATA datagrams (never sent)
 // and 20-30% of the ACKs that come back (ignored), and sends some DATA twice. So the
 // server sees blocks again that it has already received (it must acknowledge them
-// again, and not write them twice). Exit 0 with `enviado: N blocos, R retransmissoes`
+// again, and not write them twice). Block 0 is always sent twice the first time, and
+// its first ACK is always lost, so that each of those mistakes shows in every run. Exit 0 with `enviado: N blocos, R retransmissoes`
 // once the last block is acknowledged; exit 1 with a line on stderr when a block gets
 // no ACK after 50 sends, or when the server acknowledges a block not sent yet.
 const dgram = require('dgram');
@@ -27,6 +28,7 @@ let seq = 0;
 let sends = 0;
 let retransmissions = 0;
 let timer = null;
+let trapped = false;
 
 function fail(why) {
   console.error(why);
@@ -40,8 +42,9 @@ function sendBlock() {
   if (sends++ > 0) retransmissions++;
   const msg = saw.encodeData(seq, seq === blocks.length - 1, blocks[seq]);
   const r = rnd();
-  if (r >= dropData) sock.send(msg, port, host);  // else: lost on the way
-  if (r > 0.9) sock.send(msg, port, host);        // twice
+  const first = seq === 0 && sends === 1;         // block 0's first send: always twice
+  if (first || r >= dropData) sock.send(msg, port, host);  // else: lost on the way
+  if (first || r > 0.9) sock.send(msg, port, host);        // twice
   timer = setTimeout(sendBlock, 20);
 }
 
@@ -50,6 +53,7 @@ sock.on('message', (msg, rinfo) => {
   const acked = saw.decodeAck(msg);
   if (acked === null) return fail(`an ACK of ${msg.length} bytes (4 expected: the sequence number)`);
   if (acked > seq) return fail(`an ACK for block ${acked}, while block ${seq} is the last one sent`);
+  if (acked === 0 && !trapped) return void (trapped = true);  // block 0's first ACK: always lost
   if (rnd() < dropAck) return;  // lost on the way
   if (acked < seq) return;      // stale
   clearTimeout(timer);

@@ -6,10 +6,11 @@
 #   (or: make check-exercise E=04_stop_and_wait)
 #
 # In a temporary directory, for files of 0, 1, 1,024, 1,025 bytes and a random size
-# between 20,000 and 300,000 bytes (random contents), it starts receiver.js (beside this
+# between 100,000 and 300,000 bytes (random contents), it starts receiver.js (beside this
 # script: the receiving side of the protocol, seeded loss: it ignores 20-30% of the DATA
 # datagrams, drops 20-30% of its ACKs, sends some twice and delays some past the
-# client's timeout), runs the exercise's client against it and passes when, each time,
+# client's timeout; and once, instead of taking the first copy of block 1, it sends a
+# late copy of ACK 0), runs the exercise's client against it and passes when, each time,
 #   - the client ends by itself with status 0 (within 30 s), and prints
 #     "Arquivo enviado por UDP para 127.0.0.1:PORT: N blocos, R retransmissoes" where N
 #     is the number of blocks and R the retransmissions the receiver actually saw;
@@ -64,7 +65,7 @@ transfer() {  # transfer SIZE
 }
 
 SUMMARY=""
-for size in 0 1 1024 1025 $((20000 + RANDOM * 8 % 280000)); do
+for size in 0 1 1024 1025 $((100000 + RANDOM * 8 % 200000)); do
   transfer "$size"
 done
 

@@ -8,7 +8,8 @@
 // into OUT. On purpose, drawn from a generator seeded with SEED: it ignores 20-30% of
 // the DATA datagrams (as if lost), drops 20-30% of its ACKs, sends some ACKs twice and
 // delays some by 30-80 ms (so that they arrive after the client has retransmitted, or
-// moved on: a stale ACK). It writes OUT once, when the last block is in, and on SIGTERM
+// moved on: a stale ACK); and once, the first copy of block 1 is lost and a late ACK 0
+// comes instead. It writes OUT once, when the last block is in, and on SIGTERM
 // writes OUT.json: { data, blocks, done, errors } (data: every DATA datagram that
 // arrived, lost ones included; blocks: how many distinct blocks it took in order;
 // errors: what the client did wrong, e.g. a block that came before the one expected).
@@ -34,8 +35,17 @@ function ack(seq, rinfo) {
   if (r > 0.9) send();  // twice
 }
 
+let trapped = false;
+
 sock.on('message', (msg, rinfo) => {
   stats.data++;
+  // Once per transfer, for sure: the first copy of block 1 is lost, and a late copy of
+  // ACK 0 arrives instead. A client that takes any ACK for its block moves on to
+  // block 2, and block 1 never comes.
+  if (!trapped && msg.length >= 5 && msg.readUInt32BE(0) === 1 && stats.blocks === 1) {
+    trapped = true;
+    return void sock.send(saw.encodeAck(0), rinfo.port, rinfo.address);
+  }
   if (rnd() < dropData) return;  // lost on the way
   const d = saw.decodeData(msg);
   if (d.error) return void stats.errors.push(d.error);
