@@ -6,7 +6,7 @@
 #   (or: make check-exercise E=04_stop_and_wait)
 #
 # In a temporary directory, for files of 0, 1, 1,024, 1,025 bytes and a random size
-# between 100,000 and 300,000 bytes (random contents), it starts receiver.js (beside this
+# between 60,000 and 250,000 bytes (random contents), it starts receiver.js (beside this
 # script: the receiving side of the protocol, seeded loss: it ignores 20-30% of the DATA
 # datagrams, drops 20-30% of its ACKs, sends some twice and delays some past the
 # client's timeout; and once, instead of taking the first copy of block 1, it sends a
@@ -65,7 +65,7 @@ transfer() {  # transfer SIZE
 }
 
 SUMMARY=""
-for size in 0 1 1024 1025 $((100000 + RANDOM * 8 % 200000)); do
+for size in 0 1 1024 1025 $((60000 + RANDOM * 6 % 190000)); do
   transfer "$size"
 done
 

@@ -24,7 +24,7 @@
 //     (N blocks, R datagrams sent again), close the socket and end with status 0;
 //   - when a block is still unacknowledged after its last send, print one line on
 //     stderr that says which block got no answer from whom, and end with status 1;
-//   - files of 0, 1, 1,024, 1,025 bytes and a random size up to 300 KB arrive byte
+//   - files of 0, 1, 1,024, 1,025 bytes and a random size up to 250 KB arrive byte
 //     for byte at a receiver that loses, duplicates and delays on purpose.
 //
 // Lesson 04: the UDP client that sends a file to the lesson 03 server as one datagram.
