@@ -8,10 +8,10 @@
 # For each family (IPv4, then --udp6 on ::1) it starts lesson 03's server
 # (build/lessons/03_udp_server) on a free UDP port in a temporary directory, then runs
 # the exercise's client with random files of
+#   - LIMIT bytes, and a random size below it: sent as before, saved byte for byte;
 #   - LIMIT+1 bytes and a random size between LIMIT+2 and 200,000: the client must end
 #     within 5 s with status 1, print a line that gives the file's size and LIMIT, send
 #     nothing, show no EMSGSIZE error (no crash) and not say "Arquivo enviado";
-#   - LIMIT bytes, and a random size below it: sent as before, saved byte for byte;
 # where LIMIT is 65,507 over IPv4 and 65,527 over IPv6 (IPv6's length field does not
 # count its own header). With --udp6 the sizes between the two limits must be sent:
 # a solution that uses IPv4's limit for both fails there.
@@ -27,21 +27,6 @@ one() {
   ex_start_server "server_$family" udp "aguardando dados do cliente..." \
     "$EX_ROOT/build/lessons/03_udp_server" "${flags[@]}" --host "$host"
   local server=server_$family saved=0
-
-  for size in $((limit + 1)) $((limit + 2 + RANDOM * 4 % (200000 - limit - 2))); do
-    local name="client_${family}_$size" all
-    head -c "$size" /dev/urandom > client_files/client.txt
-    ex_start "$name" "$EX_BIN" "${flags[@]}" --port "$EX_PORT" --host "$host"
-    ex_wait_exit "$EX_LAST_PID" 5 || ex_fail "$family: with a $size-byte file the client did not end within 5 s"
-    all=$(cat "$EX_TMP/$name.out" "$EX_TMP/$name.err")
-    grep -q EMSGSIZE <<<"$all" &&
-      ex_fail "$family: with a $size-byte file the client still tried to send it and failed with EMSGSIZE; check the size before sending"
-    grep -q "Arquivo enviado" "$EX_TMP/$name.out" && ex_fail "$family: with a $size-byte file (over the limit) the client says it sent it"
-    grep -q '^Error\|Uncaught\|uncaught' <<<"$all" && ex_fail "$family: with a $size-byte file the client crashed instead of printing a message"
-    [[ $EX_STATUS == 1 ]] || ex_fail "$family: with a $size-byte file (over the limit) the exit status is $EX_STATUS, expected 1"
-    grep -E "(^|[^0-9])$size([^0-9]|$)" "$EX_TMP/$name.err" | grep -qE "(^|[^0-9])$limit([^0-9]|$)" ||
-      ex_fail "$family: with a $size-byte file, print one line on stderr that gives the size ($size) and the limit over $family ($limit); got: $(tr '\n' ' ' <<<"$all" | cut -c1-200)"
-  done
 
   local fits=("$limit" $((1 + RANDOM * 2 % (limit - 1))))
   # Over IPv6, also a size that IPv4 would refuse.
@@ -64,6 +49,21 @@ one() {
     cmp -s client_files/client.txt "server_files/$files" || ex_fail "$family: the saved $size-byte datagram differs from the file sent"
     rm -f server_files/*
   done
+  for size in $((limit + 1)) $((limit + 2 + RANDOM * 4 % (200000 - limit - 2))); do
+    local name="client_${family}_$size" all
+    head -c "$size" /dev/urandom > client_files/client.txt
+    ex_start "$name" "$EX_BIN" "${flags[@]}" --port "$EX_PORT" --host "$host"
+    ex_wait_exit "$EX_LAST_PID" 5 || ex_fail "$family: with a $size-byte file the client did not end within 5 s"
+    all=$(cat "$EX_TMP/$name.out" "$EX_TMP/$name.err")
+    grep -q EMSGSIZE <<<"$all" &&
+      ex_fail "$family: with a $size-byte file the client still tried to send it and failed with EMSGSIZE; check the size before sending"
+    grep -q "Arquivo enviado" "$EX_TMP/$name.out" && ex_fail "$family: with a $size-byte file (over the limit) the client says it sent it"
+    grep -q '^Error\|Uncaught\|uncaught' <<<"$all" && ex_fail "$family: with a $size-byte file the client crashed instead of printing a message"
+    [[ $EX_STATUS == 1 ]] || ex_fail "$family: with a $size-byte file (over the limit) the exit status is $EX_STATUS, expected 1"
+    grep -E "(^|[^0-9])$size([^0-9]|$)" "$EX_TMP/$name.err" | grep -qE "(^|[^0-9])$limit([^0-9]|$)" ||
+      ex_fail "$family: with a $size-byte file, print one line on stderr that gives the size ($size) and the limit over $family ($limit); got: $(tr '\n' ' ' <<<"$all" | cut -c1-200)"
+  done
+
   kill -KILL "$EX_SERVER_PID" 2>/dev/null
   wait "$EX_SERVER_PID" 2>/dev/null
 }
