@@ -17,8 +17,9 @@
 // the ACK does not come: because its DATA was lost, or because the ACK was. So a block
 // may arrive twice, or more. Acknowledge every DATA you have received (again, for a
 // block you already have), write each block once and in order, and save the file when
-// its last block is in. Several senders may send at the same time: one transfer per
-// sender (address and port), each saved to a file of its own.
+// its last block is in, once. Several senders may send at the same time: one transfer
+// per sender (address and port), each saved to a file of its own (several may complete
+// within one second: exercise 03.2's unique names).
 //
 // Done when the check says PASS: five senders at once (files of 0, 1 and 1,025 bytes
 // and two random ones up to 200 KB), each losing some of its DATA and of your ACKs and
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
     // a file. Make it the protocol's receiver: read the header, acknowledge, keep each
     // sender's blocks, save once the last one is in. What must the server remember per
     // sender, between two datagrams?
+
     // [doc UDPS.1] [doc UDPS.C2] 'message' fires once per datagram: `msg` is the whole
     // datagram (never a piece of one, unlike TCP's 'data'), `rinfo` says who sent it
     // (address, family, port, size). The document ignores rinfo, so this server saves
