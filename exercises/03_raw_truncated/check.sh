@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check.sh -- exercise 03_raw_truncated: the raw UDP server refuses a cut datagram.
 #
-#   bash exercises/03_raw_truncated/check.sh [starter|solution]
+#   bash exercises/03_raw_truncated/check.sh [starter|solution|wrong_*]
 #   (or: make check-exercise E=03_raw_truncated)
 #
 # Starts the exercise's server on a free UDP port in a temporary directory and sends it

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check.sh -- exercise 04_raw_connect: a connected UDP client learns that nobody listens.
 #
-#   bash exercises/04_raw_connect/check.sh [starter|solution]
+#   bash exercises/04_raw_connect/check.sh [starter|solution|wrong_*]
 #   (or: make check-exercise E=04_raw_connect)
 #
 # In a temporary directory:
@@ -9,11 +9,12 @@
 #     status 1, name ECONNREFUSED on stderr, and not print "Arquivo enviado";
 #   - with lesson 03's server (build/lessons/03_udp_server) listening: the client must
 #     print "Arquivo enviado por UDP para 127.0.0.1:PORT", exit 0, and the server must
-#     save the 1,400 random bytes byte for byte.
+#     save the file (a random size between 1 and 60,000 bytes) byte for byte.
 source "$(dirname "$0")/../lib.sh"
 ex_init 04_raw_connect "$@"
 
-head -c 1400 /dev/urandom > client_files/client.txt
+size=$(( 1 + RANDOM * 2 % 60000 ))
+head -c "$size" /dev/urandom > client_files/client.txt
 
 port=$(ex_free_port udp) || ex_setup_error "cannot find a free UDP port"
 ex_start nobody "$EX_BIN" --port "$port" --host 127.0.0.1
@@ -32,6 +33,6 @@ grep -qxF "Arquivo enviado por UDP para 127.0.0.1:$EX_PORT" "$EX_TMP/client.out"
 ex_wait_count server "arquivo salvo com sucesso!" 1 5 || ex_fail "the server did not save the datagram"
 files=$(ex_saved_files)
 [[ $(grep -c . <<<"$files") == 1 ]] || ex_fail "expected one file in server_files/, found: ${files:-none}"
-cmp -s client_files/client.txt "server_files/$files" || ex_fail "the saved datagram differs from the file sent"
+cmp -s client_files/client.txt "server_files/$files" || ex_fail "the saved datagram differs from the $size-byte file sent"
 
 ex_pass "no server: ECONNREFUSED and status 1; with a server: sent and saved intact"

@@ -7,11 +7,15 @@
 //   make check-exercise E=03_raw_truncated
 //
 // The task: recvfrom(2) cuts a datagram larger than its buffer to fit, silently, and
-// this server then saves the first 1,024 bytes as if they were the whole upload. Pass
-// MSG_TRUNC in recvfrom's flags: Linux then returns the datagram's real length, even
-// when it is larger than the buffer. When it is larger than LIMIT, save nothing and
-// print one line "datagrama truncado: N bytes (limite 1024)", N being the real length.
-// A datagram of up to 1,024 bytes is saved as before.
+// this server then saves the first 1,024 bytes as if they were the whole upload. Make
+// it notice: when a datagram was larger than LIMIT, save nothing and print one line
+// "datagrama truncado: N bytes (limite 1024)", N being the datagram's real length
+// (not what fitted in the buffer). A datagram of up to 1,024 bytes is saved as before.
+// The buffer stays LIMIT bytes: read recvfrom(2)'s manual page (man 2 recv) for a way
+// to learn the real length anyway.
+//
+// Done when the check says PASS: 1,024 bytes saved intact; 1,025 bytes and a random
+// larger size each refused with that line giving their real size, nothing saved.
 //
 // Lesson 03, raw: the same UDP server as main.cpp, straight on POSIX sockets.
 //

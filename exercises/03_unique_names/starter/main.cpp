@@ -8,7 +8,12 @@
 // The task: datagrams that arrive within the same second must each get a file of
 // their own. Keep the document's name for the first one of a second
 // (server_<DD-MM-YYYY h-mm-ss>_UDP.txt) and give the next ones of that second a
-// number: server_<same time>-1_UDP.txt, -2, ... Every datagram is saved, byte for byte.
+// number: server_<same time>-1_UDP.txt, -2, ... and start again at the next second.
+//
+// Done when the check says PASS: it sends bursts of datagrams (each burst within one
+// second, a few seconds apart, random contents) and wants one file per datagram, each
+// holding exactly its datagram, named as above (per second: one plain name, then -1,
+// -2, ... with no gap).
 //
 // Lesson 03: the UDP server that saves every datagram it receives as a file.
 //
@@ -72,16 +77,9 @@ int main(int argc, char** argv) {
     // datagram (never a piece of one, unlike TCP's 'data'), `rinfo` says who sent it
     // (address, family, port, size). The document ignores rinfo, so this server saves
     // whatever anybody sends. Each datagram becomes one file named after the local time.
-    // TODO (exercise 03_unique_names): two datagrams in the same second get the same
-    // `path` below, and the second write replaces the first file (or the two writes,
-    // on two pool threads, mix). Make the name unique:
-    //   - remember the last timestamp used and how many files it already named;
-    //   - the first datagram of a second keeps the name below; the next ones of the
-    //     same second get "-1", "-2"... before "_UDP.txt";
-    //   - that state must outlive one call of the listener: a variable declared in
-    //     main() and captured by reference ([&]) works (main() is still running:
-    //     run() is called at its end), or a std::shared_ptr captured by value.
-    //   One thread runs every 'message' callback, so no lock is needed.
+    // TODO (exercise 03_unique_names): two datagrams of the same second get the same
+    // `path` below, and the second write replaces the first file. What must this
+    // server remember from one datagram to the next, and where can that live?
     server->on("message", [FILEPATH](const Buffer& msg, const dgram::RemoteInfo& /*rinfo*/) {
         const std::string now = momentNow();  // moment().format('DD-MM-YYYY h-mm-ss')
         const std::string path = FILEPATH + now + "_UDP.txt";

@@ -1,16 +1,22 @@
 // Exercise 04_too_big (lesson 04): refuse a file that does not fit in one datagram.
 //
 // This is lessons/04_udp_client/main.cpp with one task added (see the TODO after the
-// file is read, and exercises/README.md). Edit this file in place, then:
+// file is read, and exercises/README.md, 04.1). Edit this file in place, then:
 //
 //   make check-exercise E=04_too_big
 //
-// The task: a file larger than one UDP datagram can carry (65,507 bytes over IPv4)
-// makes send fail with EMSGSIZE, and the program crashes with an uncaught exception.
-// Check the size before sending instead: print one clear line on stderr that gives
-// the file's size and the limit, e.g.
-//   arquivo grande demais para um datagrama UDP: 70000 bytes (maximo 65507)
-// send nothing, and end with exit status 1. Files up to the limit are sent as before.
+// The task: a file larger than one UDP datagram can carry makes send fail with
+// EMSGSIZE, and the client crashes with an uncaught exception. Check the size before
+// anything is sent. Which size is the limit? Work it out from the headers a datagram
+// travels in (the IP length field, the IP header, the UDP header), or find it by
+// experiment (exercise 04.2); and mind that it is not the same with --udp6.
+//
+// Done when the check says PASS: over IPv4 and with --udp6, a file one byte over the
+// limit (or far over it) ends the client with exit status 1, after one line on stderr
+// that gives the file's size and the limit, in this form:
+//   arquivo grande demais para um datagrama UDP: <size> bytes (maximo <limit>)
+// and nothing is sent; a file of exactly the limit, or smaller, is sent and saved as
+// before.
 //
 // Lesson 04: the UDP client that sends a file to the lesson 03 server as one datagram.
 //
@@ -67,14 +73,8 @@ int main(int argc, char** argv) {
     Buffer file;
     Loop::getDefault().invoke([&] { file = fs::readFileSync(FILEPATH); });
 
-    // TODO (exercise 04_too_big): check file.length() here, before anything is sent.
-    //   - The largest payload of one datagram: 65,535 (the IP length field) - 20 (IPv4
-    //     header) - 8 (UDP header) = 65,507 bytes; with --udp6 (flags.udp6) it is
-    //     65,527, because IPv6 does not count its own header in that limit.
-    //   - Too big: print one line on stderr (console::error) with the file's size and
-    //     the limit, send nothing, and end with status 1. Nothing has been scheduled
-    //     yet, so `return 1;` from main() is enough (process::setExitCode(1) is what a
-    //     callback would use instead).
+    // TODO (exercise 04_too_big): is `file` too big for one datagram of this socket's
+    // family? Decide here, before anything is sent or scheduled.
 
     // [doc UDPC.C2] A UDP socket: 'udp4' as in the document, or 'udp6' with --udp6.
     auto client = dgram::createSocket(flags.udp6 ? "udp6" : "udp4");
