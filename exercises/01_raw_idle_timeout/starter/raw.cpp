@@ -6,11 +6,12 @@
 //   make check-exercise E=01_raw_idle_timeout
 //
 // The task: a connection that sends nothing for 2 seconds is dropped: print
-// "cliente inativo", close(2) it, save nothing. Every byte that arrives pushes that
-// connection's deadline 2 seconds further, so a slow client that keeps sending still
-// completes its upload. No thread and no sleep: poll(2)'s timeout becomes the time
-// left until the nearest deadline (or until the EADDRINUSE retry, whichever is first),
-// and after poll(2) returns, every connection whose deadline has passed is dropped.
+// "cliente inativo", close(2) it, save nothing. Silence is counted from the last byte
+// received, so a slow client that keeps sending still completes its upload.
+// Done means: a silent client sees the server close its connection about 2 s after
+// connecting, while a client that sends a little every 500 ms for 4 s is saved byte
+// for byte, and the server keeps running. No thread and no sleep(3): the one poll(2)
+// loop must do it (how does it already wait for the EADDRINUSE retry?).
 // Everything else stays as it was.
 //
 // Lesson 01, raw: the same TCP server as main.cpp, straight on POSIX sockets.
