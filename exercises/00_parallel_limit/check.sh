@@ -9,23 +9,24 @@
 # blocks a pool thread until the check writes it, so the check can see how many copies
 # are in flight. A probe (node) tries to open every FIFO for writing without blocking:
 # open(O_WRONLY|O_NONBLOCK) fails with ENXIO while nobody has it open for reading, and
-# succeeds once the program has started reading it. When the count has been steady for
-# 0.3 s, the probe feeds one of the open FIFOs (random bytes, then EOF) and watches
-# again, until all are fed. It passes when
-#   - the most FIFOs open at once is exactly K (more: the limit is not kept; fewer: the
-#     copies do not run side by side). The pool has 4 threads, so K <= 3 tells an
-#     unlimited program apart;
+# succeeds once the program has started reading it. Once K of them (or all that are
+# left, if fewer) have held open for 0.15 s, the probe feeds one (random bytes, then
+# EOF) and watches again, until all are fed. It passes when
+#   - never more than K FIFOs are open at once (the pool has 4 threads, so K <= 3 tells
+#     an unlimited program apart), and never fewer than K for 1.5 s while K or more are
+#     left (the copies must run side by side);
 #   - every copy in out/ is byte-exact, each file has its "<src>: <n> bytes copied"
 #     line, "copied N files, 0 failed" is the last line and the status is 0.
 source "$(dirname "$0")/../lib.sh"
 ex_init 00_parallel_limit "$@"
 
 cat > probe.js <<'JS'
-// probe.js SRC_DIR EXPECTED_DIR: feed the FIFOs of SRC_DIR one by one with the bytes of
-// EXPECTED_DIR/<same name>, counting how many have a reader at once. Prints JSON.
+// probe.js SRC_DIR EXPECTED_DIR K: feed the FIFOs of SRC_DIR one by one with the bytes
+// of EXPECTED_DIR/<same name>, counting how many have a reader at once. Prints JSON.
 const fs = require('fs');
 const path = require('path');
-const [dir, exp] = process.argv.slice(2);
+const [dir, exp, k] = process.argv.slice(2);
+const K = Number(k);
 const names = fs.readdirSync(dir);
 const open = new Map();   // FIFOs that have a reader, not fed yet: name -> our fd
 const done = new Set();
@@ -54,18 +55,22 @@ function probe() {
     }
   }
   peak = Math.max(peak, open.size);
+  if (open.size > K) return finish({ over: open.size });
   if (open.size !== count) { count = open.size; since = Date.now(); }
   if (done.size === names.length) return finish({});
+  // As many as there should be (K, or all that are left): feed one once the count has
+  // held for 150 ms. Fewer for 1.5 s (a slow machine gets that long): too few at once.
+  const expected = Math.min(K, names.length - done.size);
   const steady = Date.now() - since;
-  if (open.size > 0 && steady >= 300) {
+  if (open.size === expected && steady >= 150) {
     samples.push(open.size);
     const [name, fd] = open.entries().next().value;
     open.delete(name);
     done.add(name);
     feed(name, fd);
     count = -1;
-  } else if (open.size === 0 && steady >= 3000) {
-    return finish({ stuck: true });
+  } else if (open.size < expected && steady >= (peak === 0 ? 5000 : 1500)) {  // a slow start: 5 s
+    return finish({ short: open.size, expected });
   }
   setTimeout(probe, 20);
 }
@@ -85,18 +90,22 @@ run_with() {
   done
   ex_start "copy$k" env UV_THREADPOOL_SIZE=4 "$EX_BIN" --jobs "$k" "$out" $(ls -1 "$src" | shuf | sed "s|^|$src/|")
   local prog=$EX_LAST_PID
-  ex_start "probe$k" node probe.js "$src" "$exp"
+  ex_start "probe$k" node probe.js "$src" "$exp" "$k"
   ex_wait_exit "$EX_LAST_PID" 30 || ex_fail "--jobs $k: the probe did not finish within 30 s"
   local result
   result=$(tail -n 1 "$EX_TMP/probe$k.out")
   local peak=${result#*\"peak\":}; peak=${peak%%,*}
-  case $result in
-    *'"stuck":true'*)
-      ex_fail "--jobs $k: for 3 s no source was open for reading while files were left ($result): does the program copy at all, and start the next copy when one ends?" ;;
-  esac
   [[ $peak =~ ^[0-9]+$ ]] || ex_fail "--jobs $k: the probe failed: $(head -c 300 "$EX_TMP/probe$k.err")"
-  (( peak <= k )) || ex_fail "--jobs $k: $peak sources were being read at the same time, more than K = $k ($result)"
-  (( peak == k )) || ex_fail "--jobs $k: never more than $peak source(s) read at the same time, expected $k side by side ($result)"
+  case $result in
+    *'"over":'*)
+      ex_fail "--jobs $k: $peak sources were being read at the same time, more than K = $k ($result)" ;;
+    *'"short":0,'*)
+      ex_fail "--jobs $k: for seconds no source was open for reading while files were left ($result): does the program copy at all, and start the next copy when one ends?" ;;
+    *'"short":'*)
+      local short=${result#*\"short\":}
+      ex_fail "--jobs $k: only ${short%%,*} source(s) read at the same time for 1.5 s while more were waiting; expected $k side by side ($result)" ;;
+  esac
+  (( peak == k )) || ex_fail "--jobs $k: never more than $peak source(s) read at the same time, expected $k ($result)"
   ex_wait_exit "$prog" 5 || ex_fail "--jobs $k: the program did not end within 5 s after the last source was fed"
   [[ $EX_STATUS == 0 ]] || ex_fail "--jobs $k: exit status $EX_STATUS, expected 0"
   for name in $(ls -1 "$exp"); do
