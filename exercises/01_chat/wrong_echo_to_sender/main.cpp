@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
             if (id != from || true) sock->write(text);  // wrong: the sender too
     };
 
+    // [doc TCPS.1] [doc TCPS.C2] createServer's callback is the 'connection' listener:
+    // once per accepted client (accept4(2)), with that client's Socket.
     auto server = net::createServer([&](const net::SocketPtr& conn) {
         const int id = ++lastId;
         const std::string who = std::to_string(id);
@@ -67,6 +69,8 @@ int main(int argc, char** argv) {
             broadcast(id, "* " + who + " saiu\n");
         });
     });
+    // [doc TCPS.C5] [doc TCPS.C6] listen (socket(2), bind(2), listen(2)), 'listening'
+    // and the EADDRINUSE retry, as in lesson 01.
     server->listen(PORT, HOST);
     server->on("listening", [PORT] { console::log("escutando porta " + std::to_string(PORT)); });
     server->on("error", [server, PORT, HOST](const Error& err) {
