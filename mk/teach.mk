@@ -47,11 +47,15 @@ $(BUILD)/obj/exercises/%.o: exercises/%.cpp $(FLAGS_STAMP) $(EX_PCH)
 	$(call msg,CXX,$<)
 	$(Q)$(EX_COMPILE) $(DEPFLAGS) $(if $(EX_PCH),-include $(EX_PCH_HDR)) -c $< -o $@
 
+# Libraries an exercise links on top of the kit's: EX_LIBS_<name>. 02_framed_upload
+# computes SHA-256 with OpenSSL's libcrypto (libssl-dev, in scripts/deps.sh).
+EX_LIBS_02_framed_upload := -lcrypto
+
 define EX_RULE
 $(BUILD)/exercises/$(1)/$(2): $(call ex_objs,$(1),$(2)) $(LIB) $(FLAGS_STAMP)
 	@mkdir -p $$(@D)
 	$$(call msg,LD,$$@)
-	$$(Q)$$(LINK) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS) $$(LDLIBS)
+	$$(Q)$$(LINK) -o $$@ $$(filter %.o %.a,$$^) $$(EX_LIBS_$(1)) $$(LIBS) $$(LDLIBS)
 endef
 
 # An exercise on the raw code (its variant is one raw.cpp) is built like the raw

@@ -26,6 +26,8 @@ REQUIRED=(
   "dot:graphviz"
   "/usr/include/fmt/format.h:libfmt-dev"
   "/usr/include/catch2/catch.hpp:catch2"
+  # exercise 02_framed_upload: SHA-256 with OpenSSL's libcrypto (EVP API, -lcrypto)
+  "/usr/include/openssl/evp.h:libssl-dev"
 )
 # Later additions go here (e.g. "strace:strace" "chromium:chromium").
 EXTRA=(

@@ -57,7 +57,8 @@ case $verdict in
 esac
 grep -qxF done "$EX_TMP/slow.out" || ex_fail "the slow client did not complete: $(cat "$EX_TMP/slow.out")"
 
-ex_wait_count server "arquivo salvo com sucesso!" 1 5 || ex_fail "the slow client's upload was not saved"
+ex_wait_count server "arquivo salvo com sucesso!" 1 5 ||
+  ex_fail "the slow client's upload was not saved: was it dropped although it sent 10 bytes every 500 ms? (silence counts from the last byte received)"
 sleep 0.3
 (( $(ex_count_lines server "cliente inativo") == 1 )) ||
   ex_fail "expected exactly one 'cliente inativo' line, got $(ex_count_lines server "cliente inativo")"

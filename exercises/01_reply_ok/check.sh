@@ -4,7 +4,7 @@
 #   bash exercises/01_reply_ok/check.sh [starter|solution]   (or: make check-exercise E=01_reply_ok)
 #
 # Starts the exercise's server on a free port in a temporary directory, then
-#   1. uploads a 200 KB file with lesson 02's client (build/lessons/02_tcp_client):
+#   1. uploads a file of random size (100 to 300 KB) with lesson 02's client (build/lessons/02_tcp_client):
 #      the client must print "ok" between "conectado ao servidor" and
 #      "conexao encerrada", and the server must still save the file byte for byte;
 #   2. uploads with a slow Node client that sends half, waits 400 ms, then sends the
@@ -15,7 +15,7 @@ ex_init 01_reply_ok "$@"
 ex_start_server server tcp "escutando porta {PORT}" "$EX_BIN" --host 127.0.0.1
 
 # ---------------------------------------------------------------- 1. lesson 02's client
-for i in $(seq 1 4000); do
+for i in $(seq 1 $((2000 + RANDOM % 4000))); do
   printf 'linha %05d: um arquivo enviado por TCP, em pedacos, ate o fim.\n' "$i"
 done > client_files/client.txt
 

@@ -10,6 +10,10 @@
 // same numbering and grades. Every checked exercise (a folder exercises/NN_name/ with a
 // check.sh) is listed, and every `E=NAME` names such a folder.
 //
+// exercises/LEIAME.md is the Portuguese twin of exercises/README.md: the same heading
+// levels, the same code blocks (shell comments may be translated) and the same doc-test
+// marks, in the same order, and it names every checked exercise.
+//
 // Needs no build: it reads files.
 
 const { test, describe } = require('node:test');
@@ -19,6 +23,7 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (p) => fs.readFileSync(path.join(ROOT, p), 'utf8');
+const doctest = require(path.join(ROOT, 'tests', 'docs', 'doctest.js'));
 
 // exercises/README.md -> [{ num, lesson, title, grade, checked }]
 function exercisesPage() {
@@ -91,4 +96,60 @@ describe('one list of exercises per lesson', () => {
       assert.deepEqual(got, expected.map(({ num, grade, checked }) => ({ num, grade, checked })));
     });
   }
+});
+
+// A page's outline: heading levels, and code blocks (info string, content without shell
+// comments) in order; lines inside fences are never headings.
+function outline(text) {
+  const headings = [];
+  const blocks = [];
+  let fence = null;
+  for (const line of text.split('\n')) {
+    if (fence) {
+      if (fence.close.test(line)) {
+        const shell = /^(sh|bash|console)$/.test(fence.info);
+        const code = fence.lines.map((l) => (shell ? l.replace(/(^|\s)#\s.*$/, '') : l).trimEnd());
+        blocks.push(`${fence.info}\n${code.filter((l, i) => l !== '' || fence.lines[i].trim() === '').join('\n')}`);
+        fence = null;
+      } else {
+        fence.lines.push(line);
+      }
+      continue;
+    }
+    const open = /^\s*(`{3,}|~{3,})\s*([^`\s]*)/.exec(line);
+    if (open) {
+      fence = { close: new RegExp(`^\\s*\\${open[1][0]}{${open[1].length},}\\s*$`), info: open[2], lines: [] };
+      continue;
+    }
+    const h = /^(#{1,6})\s+\S/.exec(line);
+    if (h) headings.push(h[1].length);
+  }
+  return { headings, blocks };
+}
+
+describe('exercises/LEIAME.md, the Portuguese twin of exercises/README.md', () => {
+  const en = read('exercises/README.md');
+  const pt = fs.existsSync(path.join(ROOT, 'exercises', 'LEIAME.md')) ? read('exercises/LEIAME.md') : null;
+
+  test('it has the same heading levels and the same code blocks, in the same order', () => {
+    assert.ok(pt !== null, 'exercises/LEIAME.md is missing');
+    const a = outline(en);
+    const b = outline(pt);
+    assert.deepEqual(b.headings, a.headings, 'heading levels differ (same count, levels and order expected)');
+    assert.deepEqual(b.blocks, a.blocks, 'code blocks differ');
+  });
+
+  test('it carries the same doc-test marks in the same order', () => {
+    assert.ok(pt !== null, 'exercises/LEIAME.md is missing');
+    assert.deepEqual(doctest.markSequence(pt), doctest.markSequence(en));
+  });
+
+  test('it numbers the same exercises and names every checked one', () => {
+    assert.ok(pt !== null, 'exercises/LEIAME.md is missing');
+    const nums = (t) => [...t.matchAll(/^### (\d\d\.\d+) /gm)].map((m) => m[1]);
+    assert.deepEqual(nums(pt), nums(en));
+    for (const e of exercisesPage().filter((x) => x.checked)) {
+      assert.ok(pt.includes(`make check-exercise E=${e.checked}\``), `exercises/LEIAME.md does not name ${e.checked}`);
+    }
+  });
 });

@@ -6,11 +6,12 @@
 //   make check-exercise E=01_raw_idle_timeout
 //
 // The task: a connection that sends nothing for 2 seconds is dropped: print
-// "cliente inativo", close(2) it, save nothing. Every byte that arrives pushes that
-// connection's deadline 2 seconds further, so a slow client that keeps sending still
-// completes its upload. No thread and no sleep: poll(2)'s timeout becomes the time
-// left until the nearest deadline (or until the EADDRINUSE retry, whichever is first),
-// and after poll(2) returns, every connection whose deadline has passed is dropped.
+// "cliente inativo", close(2) it, save nothing. Silence is counted from the last byte
+// received, so a slow client that keeps sending still completes its upload.
+// Done means: a silent client sees the server close its connection about 2 s after
+// connecting, while a client that sends a little every 500 ms for 4 s is saved byte
+// for byte, and the server keeps running. No thread and no sleep(3): the one poll(2)
+// loop must do it (how does it already wait for the EADDRINUSE retry?).
 // Everything else stays as it was.
 //
 // Lesson 01, raw: the same TCP server as main.cpp, straight on POSIX sockets.
@@ -73,7 +74,7 @@ struct Server {
     int listenFd = -1;
     std::map<int, std::string> chunks;  // connected descriptor -> the bytes so far
     std::optional<Clock::time_point> retryAt;
-    // TODO(01_raw_idle_timeout): a deadline per connection.
+    // TODO(01_raw_idle_timeout): what must the server remember about each connection?
 } S;  // NOLINT(cert-err58-cpp): one global state, as smallchat has; bad_alloc before main() would end the program either way
 
 // errno as Node names it (ECONNRESET), and its text as libuv words it.
@@ -118,7 +119,6 @@ static void onConnection(int fd) {
 
 // [doc TCPS.3] [doc TCPS.C3] 'data': whatever one recv(2) returned, kept in order.
 static void onData(int fd, const char* data, size_t n) {
-    // TODO(01_raw_idle_timeout): bytes arrived: this connection's deadline moves on.
     fmt::print("recebendo dados...\n");
     S.chunks[fd].append(data, n);
 }
@@ -225,7 +225,7 @@ int main(int argc, char** argv) {
         if (S.listenFd >= 0) fds.push_back({S.listenFd, POLLIN, 0});
         for (const auto& conn : S.chunks) fds.push_back({conn.first, POLLIN, 0});
         if (fds.empty() && !S.retryAt) return 0;  // nothing left to wait for: Node exits
-        // TODO(01_raw_idle_timeout): the nearest deadline bounds poll's timeout too.
+        // TODO(01_raw_idle_timeout): a silent connection must wake this loop up too.
         int timeout = -1;                          // no timer: wait for ever
         if (S.retryAt) {
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(*S.retryAt - Clock::now());
@@ -240,7 +240,6 @@ int main(int argc, char** argv) {
             S.retryAt.reset();
             listenAgain();
         }
-        // TODO(01_raw_idle_timeout): drop every connection whose deadline has passed.
         for (const pollfd& p : fds) {
             if (p.revents == 0) continue;  // POLLIN, and POLLHUP/POLLERR: recv(2) says which
             if (p.fd == S.listenFd) {

@@ -9,7 +9,8 @@
 // order, on the kit's poll(2) loop. Read it beside server.js (our Node twin): every
 // JavaScript statement has its twin here. What the document's words mean underneath:
 //
-//   net.createServer  ->  socket(2), bind(2), listen(2) on a non-blocking descriptor
+//   net.createServer  ->  only the Server object: no descriptor yet
+//   server.listen     ->  socket(2), bind(2), listen(2) on a non-blocking descriptor
 //   'connection'      ->  poll(2) says the listening socket is readable; accept4(2)
 //   'data'            ->  poll(2) says a connection is readable; read(2), <= 64 KiB
 //   'close'           ->  read(2) returned 0 (the client's FIN) or an error; close(2)

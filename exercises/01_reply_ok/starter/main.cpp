@@ -5,10 +5,14 @@
 //
 //   make check-exercise E=01_reply_ok
 //
-// The task: once a client has sent its whole file, the server answers "ok" on the same
-// connection, exactly once; lesson 02's client prints what the server sends, so it
-// prints "ok" before "conexao encerrada". Everything else stays as it was: the file
-// is still saved, with the same lines printed.
+// The task: once a client has sent its whole file, and not before, the server answers
+// "ok" on the same connection, exactly once per upload.
+// Done means: lesson 02's client (which prints whatever the server sends) prints
+// "conectado ao servidor", "ok", "conexao encerrada"; a client that sends its file in
+// several pieces, with pauses between them, receives nothing until it has finished and
+// then exactly "ok"; the file is still saved byte for byte, with the same lines printed.
+// Which of the socket's events tells you that the client has finished? (README.md of
+// lesson 01 lists them.)
 //
 // Lesson 01: the TCP server that receives a file and saves it under a timestamped name.
 //
@@ -16,7 +20,8 @@
 // order, on the kit's poll(2) loop. Read it beside server.js (our Node twin): every
 // JavaScript statement has its twin here. What the document's words mean underneath:
 //
-//   net.createServer  ->  socket(2), bind(2), listen(2) on a non-blocking descriptor
+//   net.createServer  ->  only the Server object: no descriptor yet
+//   server.listen     ->  socket(2), bind(2), listen(2) on a non-blocking descriptor
 //   'connection'      ->  poll(2) says the listening socket is readable; accept4(2)
 //   'data'            ->  poll(2) says a connection is readable; read(2), <= 64 KiB
 //   'close'           ->  read(2) returned 0 (the client's FIN) or an error; close(2)
@@ -78,14 +83,6 @@ int main(int argc, char** argv) {
         });
 
         // TODO (exercise 01_reply_ok): answer "ok" once the whole file has arrived.
-        //   - Which event says "the client has sent everything"? Not 'data' (one per
-        //     piece, and more may follow) and not 'close' (the connection is gone by
-        //     then): it is 'end', emitted when read(2) returns 0, the client's FIN.
-        //   - conn->write("ok") queues the bytes; the socket sends them before its own
-        //     FIN, which it sends by itself right after 'end' (Node's allowHalfOpen is
-        //     false by default).
-        //   - A listener that uses `conn` captures it, as the lambdas below capture
-        //     `chunks`.
 
         // [doc TCPS.3] [doc TCPS.C4] 'close': the connection is over (the client's FIN,
         // or an error). Join the pieces into one Buffer, name the file after the local

@@ -5,10 +5,12 @@
 //
 //   make check-exercise E=02_end_on_missing_file
 //
-// The task: when ./client_files/client.txt cannot be opened, the client prints the
-// error as before, then ends its side of the connection, so that the server closes
-// too, "conexao encerrada" is printed and the program ends by itself (status 0).
-// With the file present, the upload works as before.
+// The task: when ./client_files/client.txt cannot be opened, the client must not stay
+// connected for ever.
+// Done means: without the file, it prints the error as before, then
+// "conexao encerrada", and ends by itself within a few seconds with status 0, the
+// server seeing the connection end; with the file present, the upload works as before,
+// byte for byte. What would have ended the connection if the file had been there?
 //
 // Lesson 02: the TCP client that sends a file to the lesson 01 server.
 //
@@ -70,11 +72,8 @@ int main(int argc, char** argv) {
         fileStream->on("open", [fileStream, client](int /*fd*/) { fileStream->pipe(client); });
 
         // [doc TCPC.C2] A file error (ENOENT...) is only printed; the socket stays open.
-        // TODO (exercise 02_end_on_missing_file): nothing ends the socket here, so the
-        // client stays connected forever. After printing the error, end the socket:
-        //   - client->end() sends our FIN (shutdown(2)) once queued data is out; the
-        //     server then ends too, and 'close' follows on both sides;
-        //   - the listener must capture `client` to use it, as the 'open' listener does.
+        // TODO (exercise 02_end_on_missing_file): after this error nothing ends the
+        // connection, so the client stays connected for ever.
         fileStream->on("error", [](const Error& err) { console::log(err); });
     });
 

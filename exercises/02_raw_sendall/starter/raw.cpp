@@ -8,10 +8,11 @@
 // The task: send(2) on a non-blocking socket may take only part of what it is given
 // (it returns how much), or nothing at all (-1 with EAGAIN, when the kernel's send
 // buffer is full because the receiver is slow, or stopped). As it is, pump() assumes
-// that every send(2) takes the whole piece. Make it keep the rest in the queue and
-// return, so that poll(2) calls it again on POLLOUT ("room again"), and retry on EINTR.
-// The check stops the server (SIGSTOP) for a second in the middle of a 50 MB upload,
-// then lets it go on (SIGCONT): every byte must arrive, in order, once.
+// that every send(2) takes the whole piece.
+// Done means: with the server stopped (SIGSTOP) for a second in the middle of a 50 MB
+// upload and then let go on (SIGCONT), the client ends normally (status 0, nothing on
+// stderr) and every byte arrives, in order, once. No busy loop: the program still
+// sleeps in poll(2) while the kernel has no room.
 //
 // Lesson 02, raw: the same TCP client as main.cpp, straight on POSIX sockets.
 //
