@@ -1,10 +1,10 @@
 // Lesson 01: the TCP server that receives a file and saves it under a timestamped name.
 //
-// This is the document's Node.js server, statement by statement and in the same
-// order, on the kit's poll(2) loop. Read it beside server.js (our Node twin): every
-// JavaScript statement has its twin here. What the document's words mean underneath:
+// The document's Node.js server, statement by statement and in order, on the kit's
+// poll(2) loop: read it beside server.js, its Node twin. What the words mean underneath:
 //
-//   net.createServer  ->  socket(2), bind(2), listen(2) on a non-blocking descriptor
+//   net.createServer  ->  no system call yet: only the Server object and its listener
+//   server.listen     ->  socket(2), SO_REUSEADDR, bind(2), listen(2), non-blocking
 //   'connection'      ->  poll(2) says the listening socket is readable; accept4(2)
 //   'data'            ->  poll(2) says a connection is readable; read(2), <= 64 KiB
 //   'close'           ->  read(2) returned 0 (the client's FIN) or an error; close(2)
@@ -50,8 +50,8 @@ int main(int argc, char** argv) {
     const std::string HOST = flags.host.value_or("");  // "" = Node's default bind
     const std::string FILEPATH = "./server_files/server_";
 
-    // [doc TCPS.1] [doc TCPS.C2] createServer's callback is the 'connection' listener:
-    // it runs once per accepted client, with the Socket for that client.
+    // [doc TCPS.1] [doc TCPS.C2] createServer only builds the object (no socket until
+    // listen); its callback is the 'connection' listener, run once per accepted client.
     auto server = net::createServer([FILEPATH](const net::SocketPtr& conn) {
         console::log("conectado!");
 
@@ -65,9 +65,9 @@ int main(int argc, char** argv) {
             chunks->push_back(data);
         });
 
-        // [doc TCPS.3] [doc TCPS.C4] 'close': the connection is over (the client's FIN,
-        // or an error). Join the pieces into one Buffer, name the file after the local
-        // time, and write it on the thread pool.
+        // [doc TCPS.3] [doc TCPS.C4] 'close': the connection is over (a FIN, which is also
+        // how a killed client with nothing unread ends; or an RST). Join the pieces, name
+        // the file after the local time, and write it on the thread pool.
         conn->on("close", [chunks, FILEPATH] {
             Buffer file = Buffer::concat(std::move(*chunks));
             const std::string now = momentNow();  // moment().format('DD-MM-YYYY h-mm-ss')
@@ -85,9 +85,9 @@ int main(int argc, char** argv) {
             console::log("conexao com o cliente encerrada");
         });
     });
-    // [doc TCPS.C5] listen: socket(2), bind(2), listen(2). A failure such as
-    // EADDRINUSE is not thrown here; it arrives later on 'error', so the listener
-    // registered below, after this call, still receives it.
+    // [doc TCPS.C5] listen: socket(2), SO_REUSEADDR (a restart binds despite TIME_WAIT),
+    // bind(2), listen(2). A failure such as EADDRINUSE is not thrown; it arrives later
+    // on 'error', so the listener registered below, after this call, still receives it.
     server->listen(PORT, HOST);
 
     // [doc TCPS.2] [doc TCPS.C5] 'listening': bound and ready for clients.

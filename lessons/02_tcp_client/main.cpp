@@ -6,8 +6,8 @@
 //   client.connect   ->  getaddrinfo(3) on the thread pool, socket(2), a non-blocking
 //                        connect(2); poll(2) reports writable when the handshake ends
 //   createReadStream ->  open(2) and read(2) of 64 KiB pieces on the thread pool
-//   pipe(client)     ->  each piece goes to send(2); when the socket's queue is full
-//                        the file stream pauses until 'drain'; at the end, shutdown(2)
+//   pipe(client)     ->  send(2) each piece with MSG_NOSIGNAL (EPIPE, not SIGPIPE);
+//                        pause while the queue is full, until 'drain'; then shutdown(2)
 //   'close'          ->  the server's FIN was read and ours was sent; close(2)
 //
 // [doc INTRO.1] One thread; main() registers callbacks and the loop runs them.

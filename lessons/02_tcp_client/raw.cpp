@@ -131,9 +131,10 @@ static void pump() {
                 return;
             }
         }
-        // MSG_NOSIGNAL: sending on a connection the peer has closed raises SIGPIPE,
-        // whose default action kills the process without a word. Node ignores SIGPIPE;
-        // with this flag send(2) returns EPIPE instead, and onError reports it.
+        // MSG_NOSIGNAL: sending on a connection that is already broken (the peer reset
+        // it) raises SIGPIPE, whose default action kills the process without a word.
+        // Node ignores SIGPIPE at startup; with this flag send(2) returns EPIPE instead,
+        // and onError reports it.
         const ssize_t w = send(C.fd, C.queue.data() + C.sent, C.queue.size() - C.sent, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // full: wait for POLLOUT
