@@ -110,8 +110,9 @@ void Server::bindAndListen(const std::string& address, int family, int port, boo
     }
     const int on = 1, off = 0;
     // SO_REUSEADDR: a restarted server can bind while old connections sit in TIME_WAIT.
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    if (family == 6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    // Like libuv's uv__tcp_bind, a failure of either option fails the listen.
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0) return fail(errno);
+    if (family == 6 && ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) != 0) return fail(errno);
     if (::bind(fd.get(), sa.get(), sa.length) != 0) {
         const int err = errno;
         fd.reset();  // close(2) before a retry on IPv4 opens the next socket

@@ -130,7 +130,7 @@ versão em inglês. Depois de editar uma lição, atualize as duas com
 `bash scripts/xref.sh --pt > docs/pt/cross-reference.md`.
 O `tests/integration/docs.test.js` falha quando uma delas está desatualizada ou quando
 algum trecho não é citado por nenhuma lição. Para ver como um evento passa por essas
-funções, veja a [arquitetura](../architecture.md) (em inglês). Para o vocabulário, veja o
+funções, veja a [arquitetura](architecture.md). Para o vocabulário, veja o
 [glossário](glossary.md).
 
 | ID | o trecho (nosso resumo) | linhas nas lições | posix_impl | chamadas de sistema |
