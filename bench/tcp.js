@@ -27,10 +27,11 @@
 // --out, every round are written as JSON.
 //
 // Usage: node bench/tcp.js [--sizes 1,16,256,1024] [--rounds 3] [--big-rounds N]
-//                          [--kinds cpp,floor] [--out build/bench/tcp.json]
+//                          [--kinds cpp,floor] [--warmup 1] [--out build/bench/tcp.json]
 //   sizes in MiB; --big-rounds: rounds for sizes of 1024 MiB and more (default --rounds);
 //   --kinds: only these rows (cpp, cppB, floor, node, iperf3; default all; the floor is
-//   always run, it is what the ratios divide by); with --out: no table, see report.js
+//   always run, it is what the ratios divide by); --warmup: uncounted rounds of the
+//   floor before each size's rounds (default 1); with --out: no table, see report.js
 const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -47,6 +48,7 @@ const KINDS = opt.kinds
   ? ALL_KINDS.filter((k) => k === 'floor' || opt.kinds.split(',').includes(k))
   : ALL_KINDS;
 const PERF_STAT = process.env.BENCH_PERF_STAT === '1';
+const WARMUP = Number(opt.warmup ?? 1);
 const SAMPLE = 64 * 1024;
 
 function samplesMatch(a, b, size) {
@@ -144,6 +146,15 @@ L.main(async () => {
     const runs = Object.fromEntries(KINDS.map((k) => [k, []]));
     try {
       makeClientFile(dir, mib);
+      // Warm-up rounds, not counted: the design floor's upload, once (--warmup). On the
+      // reference VM the first program to touch this much memory after it lay free
+      // (the client file was just written) paid the host's page faults: the round-1
+      // program was 2-3x slower in CPU time, whoever it was (docs/performance.md), and
+      // round 1 always starts with the same program.
+      for (let w = 0; w < WARMUP; w++) {
+        const x = await runLesson('floor', dir, sizeBytes);
+        console.log(`  ${String(mib).padStart(5)} MiB warm-up ${w + 1}/${WARMUP} (not counted): floor ${fmt(x.seconds)} s${detail(x)}`);
+      }
       for (let r = 0; r < rounds; r++) {
         const order = [...KINDS];
         for (let k = 0; k < r % KINDS.length; k++) order.push(order.shift());
@@ -195,7 +206,7 @@ L.main(async () => {
     }
   }
   L.writeJson(opt.out, {
-    kind: 'tcp', sizesMiB: SIZES, rounds: ROUNDS, bigRounds: BIG_ROUNDS, tmp: L.TMP,
+    kind: 'tcp', sizesMiB: SIZES, rounds: ROUNDS, bigRounds: BIG_ROUNDS, warmupRounds: WARMUP, tmp: L.TMP,
     abServer: process.env.BENCH_AB_SERVER || null, abClient: process.env.BENCH_AB_CLIENT || null, results,
   });
 });
