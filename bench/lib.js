@@ -161,7 +161,7 @@ function threadCounts(pid) {
   const out = [];
   let tids = [];
   try {
-    tids = fs.readdirSync(`/proc/${pid}/task`);
+    tids = fs.readdirSync(`/proc/${pid}/task`).sort((a, b) => a - b);  // the main thread (tid = pid) first
   } catch {
     return out;
   }
