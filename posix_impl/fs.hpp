@@ -8,8 +8,8 @@
 /// blocks the loop, exactly as in Node.
 ///
 /// A ReadStream opens the file (`open`, then `ready`), reads 64 KiB chunks (`data`),
-/// then emits `end` and `close`. `pause()` stops reading after the chunk in flight;
-/// `resume()` starts again. `pipe(dest)` wires backpressure as stream.hpp describes.
+/// then emits `end` and `close`. `pause()` stops `data` at once (the read job in
+/// flight finishes, and its chunks wait); `resume()` delivers them and reads on. `pipe(dest)` wires backpressure as stream.hpp describes.
 ///
 /// **Read-ahead.** Node asks libuv for one 64 KiB read(2) at a time (`uv_fs_read`):
 /// each chunk is one job on the pool, one wake-up of a pool thread and one of the loop
@@ -51,7 +51,7 @@ public:
     /// @brief Use `createReadStream`.
     ReadStream(Loop& loop, std::string path);
     ~ReadStream() override;
-    /// @brief Stop emitting `data` (the read in flight, if any, is kept for resume).
+    /// @brief Stop emitting `data` (chunks read ahead are kept for resume).
     void pause();
     /// @brief Start emitting `data` again.
     void resume();
