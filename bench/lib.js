@@ -38,22 +38,24 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The C++ lessons, our Node programs and the design floor (bench/floor_*.c: the same
- * design in plain C, no kit code), by lesson. BENCH_AB_SERVER names another build of
- * lesson 01's server (kind `cppB`, with lesson 02's client) for a same-run A/B.
+ * design in plain C, no kit code), by lesson. BENCH_AB_SERVER and BENCH_AB_CLIENT name
+ * another build of lesson 01's server and of lesson 02's client (kind `cppB`; the one
+ * not named is this tree's build) for a same-run A/B.
  */
+const AB = Boolean(process.env.BENCH_AB_SERVER || process.env.BENCH_AB_CLIENT);
 const BENCH_BIN = path.join(ROOT, 'build/bench-bin');
 const PROGRAMS = {
   tcpServer: {
     cpp: [path.join(ROOT, 'build/lessons/01_tcp_server')],
     node: [process.execPath, path.join(ROOT, 'lessons/01_tcp_server/server.js')],
     floor: [path.join(BENCH_BIN, 'floor_server')],
-    ...(process.env.BENCH_AB_SERVER ? { cppB: [path.resolve(process.env.BENCH_AB_SERVER)] } : {}),
+    ...(AB ? { cppB: [path.resolve(process.env.BENCH_AB_SERVER || path.join(ROOT, 'build/lessons/01_tcp_server'))] } : {}),
   },
   tcpClient: {
     cpp: [path.join(ROOT, 'build/lessons/02_tcp_client')],
     node: [process.execPath, path.join(ROOT, 'lessons/02_tcp_client/client.js')],
     floor: [path.join(BENCH_BIN, 'floor_client')],
-    cppB: [path.join(ROOT, 'build/lessons/02_tcp_client')],
+    cppB: [path.resolve(process.env.BENCH_AB_CLIENT || path.join(ROOT, 'build/lessons/02_tcp_client'))],
   },
   retainServer: {
     cpp: [path.join(BENCH_BIN, 'retain_slice')],
@@ -146,6 +148,61 @@ function cpuSeconds(pid) {
   // the command name (field 2) may hold spaces: count fields after its ')'
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / clkTck;  // utime, stime
+}
+
+/**
+ * Per-thread counts of a live process, from /proc/PID/task/TID/{stat,status}: CPU time
+ * (utime, stime, seconds), context switches (voluntary: the thread slept, e.g. in
+ * poll(2) or on a futex; involuntary: it was preempted) and minor page faults. Threads
+ * that already exited are not listed (the kit's pool threads live until exit).
+ */
+function threadCounts(pid) {
+  cpuSeconds(pid);  // sets clkTck
+  const out = [];
+  let tids = [];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`).sort((a, b) => a - b);  // the main thread (tid = pid) first
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      const field = (name) => Number((new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status) || [])[1]);
+      out.push({
+        tid: Number(tid), utime: Number(f[11]) / clkTck, stime: Number(f[12]) / clkTck, minflt: Number(f[7]),
+        voluntary: field('voluntary_ctxt_switches'), involuntary: field('nonvoluntary_ctxt_switches'),
+      });
+    } catch {
+      // the thread exited meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * BENCH_PERF_STAT=1: run a program under `perf stat` (all its threads, those that
+ * exit too) and read its counts afterwards. perfStatArgv(argv, file) wraps argv;
+ * readPerfStat(file) returns { 'context-switches': N, 'cpu-migrations': N,
+ * 'task-clock': ms, 'page-faults': N, 'raw_syscalls:sys_enter': N (system calls) }.
+ * Counts that load does not change much, unlike wall time.
+ */
+const PERF_EVENTS = 'context-switches,cpu-migrations,task-clock,page-faults,raw_syscalls:sys_enter';
+const perfStatArgv = (argv, file) => ['perf', 'stat', '-x,', '-o', file, '-e', PERF_EVENTS, '--', ...argv];
+function readPerfStat(file) {
+  const out = {};
+  try {
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      if (line.startsWith('#') || !line.trim()) continue;
+      const f = line.split(',');
+      if (f.length > 2 && f[0] !== '' && !Number.isNaN(Number(f[0]))) out[f[2]] = Number(f[0]);
+    }
+  } catch {
+    // no perf: no counts
+  }
+  return out;
 }
 
 /**
@@ -409,5 +466,5 @@ function main(fn) {
 
 module.exports = {
   ROOT, TMP, PROGRAMS, LABEL, sleep, track, mkTemp, rmTemp, requireBuilt, options, numList, freePort, median, spread,
-  peakRssMiB, cpuSeconds, vmstat, vmstatDelta, netCounter, nofileLimit, ServerProcess, run, iperf3Tcp, iperf3Udp, writeJson, main,
+  peakRssMiB, cpuSeconds, threadCounts, perfStatArgv, readPerfStat, vmstat, vmstatDelta, netCounter, nofileLimit, ServerProcess, run, iperf3Tcp, iperf3Udp, writeJson, main,
 };

@@ -231,7 +231,7 @@ function retainTable(retain) {
   ];
 }
 
-const LABELS = { cpp: 'C++ lessons 01+02', cppB: 'C++ (B build, BENCH_AB_SERVER)', floor: 'design floor', node: 'Node', iperf3: 'iperf3' };
+const LABELS = { cpp: 'C++ lessons 01+02', cppB: 'C++ (B build, BENCH_AB_SERVER/CLIENT)', floor: 'design floor', node: 'Node', iperf3: 'iperf3' };
 
 function writeData(tcp, conc, udp) {
   if (tcp) {

@@ -138,8 +138,10 @@ public:
     /// @brief Moves the current region; this arena's old one is dropped.
     ReadArena& operator=(ReadArena&&) noexcept;
 
-    /// @brief Writable memory for the next read: at most @p max bytes, at least one
-    /// page. Empty only if no memory can be had (mmap(2) failed: errno says why).
+    /// @brief Writable memory for the next read: at most @p max bytes, and at least
+    /// one byte: the current region is used to its last byte before a new one starts
+    /// (so the chunks of one stream lie end to end as long as they fit in a region).
+    /// Empty only if no memory can be had (mmap(2) failed: errno says why).
     std::span<std::uint8_t> room(std::size_t max);
     /// @brief The first @p n bytes of the last room(), now filled, as a Buffer.
     Buffer commit(std::size_t n);

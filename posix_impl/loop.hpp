@@ -193,6 +193,13 @@ private:
 /// @brief A thread pool like libuv's: N worker threads (4 by default, or
 /// `UV_THREADPOOL_SIZE`, clamped to 1..1024) run blocking jobs such as file writes; the loop runs each
 /// job's completion callback on its own thread.
+///
+/// Each job costs two hand-offs: the loop wakes a sleeping worker (a futex, through the
+/// condition variable), and the worker wakes the loop (the eventfd that poll(2)
+/// watches). On a busy machine each wake-up is a context switch and a chance to wait
+/// for a CPU, so a job should carry enough work: fs::ReadStream's does up to four
+/// 64 KiB reads where libuv's does one (project issue 21: lesson 02 went from 33,000
+/// context switches per GiB sent to 10,000; docs/performance.md).
 class ThreadPool {
 public:
     /// @brief A pool of @p threads workers, started on first use.

@@ -27,6 +27,10 @@
 #   BENCH_RETAIN_ROUNDS rounds of the retained-slice measure (default 3)
 #   BENCH_AB_SERVER    another build of lesson 01's server, run in every TCP round
 #                      beside the others (a same-run A/B; see docs/performance.md)
+#   BENCH_AB_CLIENT    the same for lesson 02's client (with BENCH_AB_SERVER: an A/B
+#                      of the whole pair)
+#   BENCH_PERF_STAT    1: run each TCP client under `perf stat` and keep its context
+#                      switches, CPU time, page faults and system calls in tcp.json
 #   BENCH_CONC_LEVELS  clients at once (default 1,10,100,1000)
 #   BENCH_CONC_KIB     upload of each of those clients, KiB (default 64)
 #   BENCH_UDP_COUNT    datagrams per UDP run (default 20000)

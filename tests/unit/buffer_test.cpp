@@ -103,6 +103,33 @@ TEST_CASE("concat of adjacent arena chunks joins them without copying", "[buffer
     }
 }
 
+TEST_CASE("an upload as large as a region, cut short near its end, is still joined without a copy", "[buffer]") {
+    // A region is used to its last byte. With one page as the least room, a 1 GiB
+    // upload whose next-to-last read(2) ended in the region's last 4 KiB put its last
+    // bytes in a new region, and lesson 01's concat copied the whole GiB (issue 21).
+    // The chunks are committed but never written: no memory is touched.
+    ReadArena arena;
+    std::vector<Buffer> chunks;
+    const std::size_t total = ReadArena::kReserve;
+    const std::size_t shortOf = 100;  // the next-to-last read ends 100 bytes short
+    std::size_t filled = 0;
+    while (filled < total - shortOf) {
+        const std::size_t want = std::min<std::size_t>(64 * 1024, total - shortOf - filled);
+        REQUIRE(arena.room(want).size() == want);
+        chunks.push_back(arena.commit(want));
+        filled += want;
+    }
+    const auto last = arena.room(64 * 1024);
+    REQUIRE(last.size() == shortOf);
+    REQUIRE(last.data() == chunks.back().data() + chunks.back().size());
+    chunks.push_back(arena.commit(shortOf));
+    const std::uint8_t* first = chunks.front().data();
+
+    const Buffer joined = Buffer::concat(std::move(chunks));
+    REQUIRE(joined.data() == first);  // one view of the region: nothing copied
+    REQUIRE(joined.size() == total);
+}
+
 TEST_CASE("concat of arena chunks out of order copies them in list order", "[buffer]") {
     ReadArena arena;
     const Buffer a = readInto(arena, 100, 'a');

@@ -358,6 +358,52 @@ TEST_CASE("a 'data' listener added to a ReadStream after 'open' starts the flow,
     test::requireIdle();
 }
 
+TEST_CASE("a ReadStream paused by its 'data' listener holds the chunks read ahead until resume(), in order", "[fs]") {
+    // A pool job reads up to four chunks ahead (fs.hpp): pausing after the second
+    // chunk of a job must still stop 'data' at once, as Node's pause() does, and
+    // resume() must deliver the held chunks first, in order, 64 KiB each, then 'end'.
+    const std::string path = tempPath("pause-held.bin");
+    constexpr std::size_t kChunk = fs::ReadStream::kChunkSize;
+    std::vector<std::uint8_t> bytes(10 * kChunk + 1000);
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i % 253);
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                static_cast<std::streamsize>(bytes.size()));
+    std::vector<std::size_t> sizes;
+    std::vector<std::uint8_t> received;
+    bool paused = false;
+    bool dataWhilePaused = false;
+    bool endAfterAll = false;
+    auto stream = fs::createReadStream(path);
+    std::weak_ptr<fs::ReadStream> weak = stream;
+    stream->on("data", [&, weak](const Buffer& d) {
+        if (paused) dataWhilePaused = true;
+        sizes.push_back(d.size());
+        received.insert(received.end(), d.data(), d.data() + d.size());
+        if (sizes.size() == 2) {
+            auto s = weak.lock();
+            s->pause();
+            paused = true;
+            setTimeout(
+                [&, weak] {
+                    paused = false;
+                    if (auto again = weak.lock()) again->resume();
+                },
+                50);
+        }
+    });
+    stream->on("end", [&] { endAfterAll = received.size() == bytes.size(); });
+    stream.reset();
+    Loop::getDefault().run();
+    std::remove(path.c_str());
+    CHECK_FALSE(dataWhilePaused);
+    std::vector<std::size_t> expected(10, kChunk);
+    expected.push_back(1000);
+    CHECK(sizes == expected);
+    CHECK(received == bytes);
+    CHECK(endAfterAll);
+    test::requireIdle();
+}
+
 TEST_CASE("writeFile into a missing directory reports ENOENT with the path", "[fs]") {
     std::optional<Error> seen;
     bool called = false;
