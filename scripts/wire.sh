@@ -71,7 +71,7 @@ cleanup() {
   # Deleting a namespace deletes the veth end and the nft tables inside it.
   for ns in "$NSA" "$NSB"; do ip netns del "$ns" 2>/dev/null || true; done
   ip link del "$VA" 2>/dev/null || true
-  [[ -n $WORK ]] && rm -rf "$WORK"
+  if [[ -n $WORK ]]; then rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'echo "wire: interrupted, cleaning up" >&2; exit 130' INT TERM
