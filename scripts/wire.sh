@@ -149,22 +149,36 @@ wait_line() { # wait_line FILE REGEX SECONDS
 }
 
 # Each program runs in its namespace with its stdout and stderr (KIT_TRACE=1 lines
-# included) read line by line by a bash loop that puts the wall-clock time first, in
-# tcpdump -tt's format (`1765081234.567890 line`, bash's $EPOCHREALTIME), so that the
-# program's events can be sorted among the packets. stdbuf -oL: the program's stdout is
-# a pipe, which stdio would otherwise flush only at exit. A line is stamped when the
-# loop reads it: a few microseconds after the program wrote it, never before.
-STAMP='while IFS= read -r l; do printf "%s %s\n" "$EPOCHREALTIME" "$l"; done'
+# included) read line by line by a stamper that puts the wall-clock time first, in
+# tcpdump -tt's format (`1765081234.567890 line`), so that the program's events can be
+# sorted among the packets. stdbuf -oL: the program's stdout is a pipe, which stdio
+# would otherwise flush only at exit. A line is stamped when the stamper reads it, a
+# little after the program wrote it (tens of microseconds; more on a busy machine),
+# never before. The stamper starts first, and the program only once it runs (the
+# file "ready"): a program that is quicker to start than the stamper would otherwise
+# have all its lines stamped at once, late. Perl reads the pipe a block at a time;
+# bash's read (the fallback, where perl has no Time::HiRes) one byte at a time, and
+# falls behind a busy trace.
+if perl -MTime::HiRes -e 1 2>/dev/null; then
+  STAMP='perl -MTime::HiRes=time -ne '"'"'BEGIN { $| = 1; open(my $f, ">", $ENV{READY}) and close($f) } printf "%.6f %s", time, $_'"'"
+else
+  STAMP='{ : >"$READY"; while IFS= read -r l; do printf "%s %s\n" "$EPOCHREALTIME" "$l"; done; }'
+fi
+STAMPED='cd "$1" && shift && export READY=$(mktemp -u "$WORK/ready.XXXXXX") &&
+  exec > >(eval "$STAMP") 2>&1 && until [[ -e $READY ]]; do sleep 0.005; done && rm -f "$READY" &&
+  exec stdbuf -oL "$@"'
+export STAMP WORK
 # run_in NS DIR LOG CMD...: run CMD in namespace NS, directory DIR, stamped into LOG.
 run_in() {
   local ns=$1 dir=$2 log=$3; shift 3
-  ip netns exec "$ns" env LC_ALL=C bash -c 'cd "$1" && shift && { stdbuf -oL "$@" 2>&1; } | '"$STAMP" _ "$dir" "$@" >"$log"
+  ip netns exec "$ns" env LC_ALL=C bash -c "$STAMPED" _ "$dir" "$@" >"$log"
+  sleep 0.05   # the stamper writes the last lines after the program's exit
 }
 # start_server LOG CMD...: the same in b, in the background; SERVER_PID ends with it.
 SERVER_PID=""
 start_server() {
   local log=$1; shift
-  ip netns exec "$NSB" env LC_ALL=C bash -c 'cd "$1" && shift && { stdbuf -oL "$@" 2>&1; } | '"$STAMP" _ "$WORK/b" "$@" >"$log" &
+  ip netns exec "$NSB" env LC_ALL=C bash -c "$STAMPED" _ "$WORK/b" "$@" >"$log" &
   SERVER_PID=$!
 }
 stop_servers() { # SIGTERM to every program still running in b, then reap them
