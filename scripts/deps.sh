@@ -40,6 +40,9 @@ EXTRA=(
   "pandoc:pandoc"
   "chromium:chromium"
   "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core"
+  # lesson 05: tcpdump reads the capture files of its pages and exercises (tcpdump -r,
+  # no root needed) and captures the link in make wire (two small packages)
+  "tcpdump:tcpdump"
 )
 # make check and make fuzz: clang 14 for ThreadSanitizer and libFuzzer (whose runtime
 # is in libclang-rt-14-dev), the two linters, valgrind's memcheck.
@@ -55,11 +58,10 @@ BENCH=(
   "iperf3:iperf3"
   "gnuplot:gnuplot-nox"
 )
-# make wire (scripts/wire.sh, lesson 05): tcpdump captures the link, nft drops packets
-# (tc netem would, but not every kernel has sch_netem). Two small packages; tshark
-# (17 packages) is not needed: tcpdump -v reads the fragments well enough.
+# make wire (scripts/wire.sh, lesson 05): nft drops packets on the link (tc netem
+# would, but not every kernel has sch_netem); tcpdump is in EXTRA. tshark (17
+# packages) is not needed: tcpdump -v reads the fragments well enough.
 WIRE=(
-  "tcpdump:tcpdump"
   "nft:nftables"
 )
 profiles=()

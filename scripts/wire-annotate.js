@@ -87,7 +87,7 @@ function note(rest, from, seen) {
   let m = /ICMP \S+ (udp|tcp) port (\d+) unreachable/.exec(rest);
   if (m) return `ICMP port unreachable: nobody listens on ${m[1]} port ${m[2]} there; b's kernel says so, in one packet`;
   m = /^UDP, length (\d+)/.exec(rest);
-  if (m) return `one datagram, ${m[1]} bytes of data: no handshake before it, no ACK after it`;
+  if (m) return `one datagram, ${m[1]} byte${m[1] === '1' ? '' : 's'} of data: no handshake before it, no ACK after it`;
   m = /Flags \[([^\]]*)\]/.exec(rest);
   if (!m) return '';
   const flags = m[1];
@@ -114,10 +114,10 @@ function note(rest, from, seen) {
     seen.fin[from] = num(/seq (\d+)/);
     return `FIN from the ${from}: "no more data from me"${len ? ` (with the last ${len} bytes)` : ''}${acksFin}`;
   }
-  if (len > 0) return `data: ${len} bytes from the ${from}${flags.includes('P') ? ' (PSH: the sender has nothing more queued now)' : ''}`;
+  if (len > 0) return `data: ${len} byte${len === 1 ? '' : 's'} from the ${from}${flags.includes('P') ? ' (PSH: the sender has nothing more queued now)' : ''}`;
   if (seen.synack && !seen.handshakeDone) { seen.handshakeDone = true; return `handshake 3/3: the ${from}'s ACK: connected`; }
   if (acksFin) return `ACK from the ${from}${acksFin}: the connection is closed both ways`;
-  return `ACK from the ${from}: has the first ${ack - 1} bytes; room for ${bytes(win)} more`;
+  return `ACK from the ${from}: has the first ${ack - 1} byte${ack === 2 ? '' : 's'}; room for ${bytes(win)} more`;
 }
 
 // ---------------------------------------------------------------- frag

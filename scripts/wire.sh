@@ -308,8 +308,18 @@ snmp() { # snmp NS PROTO FIELD: a counter of /proc/net/snmp in namespace NS
 
 if want loss; then
   if ((QUICK)); then RATES="5" SIZE_MIB=1 TRIES=40; else RATES="1 5 20" SIZE_MIB=10 TRIES=200; fi
+  # Linux waits at least 200 ms (TCP_RTO_MIN) before it resends an unacknowledged
+  # segment, and doubles the wait after each loss of the resent one: at 20 % loss a
+  # 10 MiB upload spent 50 s to minutes mostly waiting. This link's round trip is
+  # about 50 microseconds, so the route's rto_min is set to 2 ms in both namespaces
+  # for the loss runs (the kernel takes it from the route): the same recovery, faster.
+  for side in "$NSA:$VA:$IPA" "$NSB:$VB:$IPB"; do
+    IFS=: read -r ns dev addr <<<"$side"
+    ip netns exec "$ns" ip route replace 10.55.0.0/24 dev "$dev" proto kernel scope link src "$addr" rto_min 2ms
+  done
   heading "5. Loss: nftables drops a random share of the packets in both directions (numgen random)"
-  say "(tc netem would do it too, with delay and reordering, but this kernel has no sch_netem)"
+  say "(tc netem would do it too, with delay and reordering, but this kernel has no sch_netem;"
+  say " TCP's minimum retransmission timeout is 2 ms on this link's route instead of 200 ms)"
   head -c $((SIZE_MIB * 1048576)) /dev/urandom >"$WORK/big.bin"
   head -c 65507 /dev/urandom >"$WORK/dgram.bin"
   tcp_rows=() udp_rows=()
