@@ -335,7 +335,7 @@ if want loss; then
   say " TCP's minimum retransmission timeout is 2 ms on this link's route instead of 200 ms)"
   head -c $((SIZE_MIB * 1048576)) /dev/urandom >"$WORK/big.bin"
   head -c 65507 /dev/urandom >"$WORK/dgram.bin"
-  tcp_rows=() udp_rows=()
+  tcp_rows=() udp_rows=() plot_args=()
   for p in $RATES; do
     loss "$p"
     # TCP: one upload of SIZE_MIB MiB, lesson 01's server and lesson 02's client.
@@ -371,6 +371,7 @@ if want loss; then
     ((rcvbuf == 0)) || say "note: $rcvbuf datagrams lost to the server's receive buffer, not to the link"
     stop_servers
     rm -f "$WORK"/b/server_files/*
+    plot_args+=("$p:$got:$TRIES")
     udp_rows+=("$(node -e '
       const [p, n, got] = process.argv.slice(1).map(Number);
       const q = Math.pow(1 - p / 100, 45), mean = n * q, sd = Math.sqrt(n * q * (1 - q));
@@ -394,6 +395,16 @@ if want loss; then
     say "|  loss | tries | arrived | measured | predicted | expected (3 sd)  | within |"
     say "|------:|------:|--------:|---------:|----------:|------------------|--------|"
     printf '%s\n' "${udp_rows[@]}"
+    say ""
+    say "the same as a plot: share of datagrams that arrived, 0 to 100 %; # measured, | predicted"
+    node -e '
+      for (const a of process.argv.slice(1)) {
+        const [p, got, n] = a.split(":").map(Number);
+        const q = Math.pow(1 - p / 100, 45), W = 50;
+        const bar = [..."#".repeat(Math.round(W * got / n)).padEnd(W + 1, " ")];
+        bar[Math.min(W, Math.round(W * q))] = "|";
+        console.log(`${String(p).padStart(4)} % ${bar.join("")} ${(100 * got / n).toFixed(1)} % / ${(100 * q).toFixed(1)} %`);
+      }' "${plot_args[@]}"
   } | tee "$OUT/5-loss.txt"
   grep -q '| NO' "$OUT/5-loss.txt" && fail "a measured share is outside the binomial band (see the table)"
 fi

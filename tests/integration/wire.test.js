@@ -137,6 +137,9 @@ describe('lesson 05 on a veth link: scripts/wire.sh --quick', { skip: skip || fa
   it('measures the datagram\'s arrival rate within the binomial band of (1-p)^45', () => {
     assert.match(out, /\|\s+5 % \|\s+40 \|\s+\d+ \|[^\n]*\| yes\s+\|/);
   });
+  it('plots the measured share (#) beside the predicted one (|)', () => {
+    assert.match(out, /\n\s+5 % [# |]{51} \d+\.\d % \/ 9\.9 %\n/);
+  });
 });
 
 describe('lesson 05: an interrupted wire.sh cleans up', { skip: skip || false }, () => {
