@@ -105,7 +105,8 @@ function note(rest, from, seen) {
     if (ws !== null) seen.scale[from] = ws;
     if (flags === 'S.') seen.synack = true;
     return `handshake ${flags === 'S' ? '1/3' : '2/3'}: the ${from}'s SYN${flags === 'S.' ? '+ACK' : ''}; ` +
-      `MSS ${mss} (1500 - 20 IP - 20 TCP), window ${win} bytes, scale 2^${ws} from now on`;
+      `MSS ${mss}${mss === 1460 ? ' (1500 - 20 IP - 20 TCP)' : ''}, window ${win} bytes` +
+      (ws !== null ? `, scale 2^${ws} from now on` : '');
   }
   if (flags.includes('R')) return `RST from the ${from}: the connection is torn down at once, no FIN, nothing more`;
   const other = from === 'client' ? 'server' : 'client';
