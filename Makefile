@@ -10,6 +10,7 @@
 #   make demo            deps, build, run scripts/demo.sh
 #   make check-fresh     the README's two commands on a fresh Debian 12 (root; scripts/check-fresh.sh)
 #   make asan-tests      build/asan/tests/unit_tests
+#   make wire            lesson 05: the lessons' packets on a veth link (root; scripts/wire.sh)
 #   make docs | slides | bench | deps | clean
 #
 # Layout (sources are found by wildcard, so new files are picked up as they appear):
@@ -161,7 +162,7 @@ OBJS      := $(LIB_OBJS) $(LESSON_OBJS) $(TEST_OBJS) $(DIFF_OBJS)
 ASAN_OBJS := $(ASAN_LIB_OBJS) $(ASAN_TEST_OBJS)
 
 # ---------------------------------------------------------------- phony targets
-.PHONY: all deps test demo check-fresh docs slides bench bench-build clean asan-tests FORCE
+.PHONY: all deps test demo check-fresh docs slides bench bench-build clean asan-tests wire FORCE
 
 # The unit tests come first: their runner is the longest file to compile.
 all: $(UNIT_TESTS) $(LIB) $(LESSON_BINS) $(RAW_BINS) $(DIFF_BINS)
@@ -178,6 +179,11 @@ test: all asan-tests
 
 demo: all
 	$(Q)bash scripts/demo.sh
+
+# Lesson 05: two network namespaces joined by a veth pair, the lessons' programs across
+# it, tcpdump on the link, nftables loss; needs root (scripts/wire.sh says what else).
+wire: $(LESSON_BINS)
+	$(Q)bash scripts/wire.sh
 
 # The README's two commands on a fresh Debian 12 minbase (debootstrap + chroot, as root):
 # what a student's first contact with the kit looks like. See scripts/check-fresh.sh.

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # deps.sh -- check what the kit needs; install what is missing with apt-get.
 #
-# Usage: scripts/deps.sh [check] [bench]
+# Usage: scripts/deps.sh [check] [bench] [wire]
 #   no argument  what make test / make demo need (REQUIRED + EXTRA)
 #   check        also the tools of make check / make fuzz (CHECK)
 #   bench        also the peers of make bench (BENCH)
+#   wire         also what make wire captures and drops packets with (WIRE)
 #
 # Each requirement is "CHECK:PACKAGE":
 #   CHECK is a command name (looked up with `command -v`) or an absolute path
@@ -41,6 +42,9 @@ EXTRA=(
   "pandoc:pandoc"
   "chromium:chromium"
   "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core"
+  # lesson 05: tcpdump reads the capture files of its pages and exercises (tcpdump -r,
+  # no root needed) and captures the link in make wire (two small packages)
+  "tcpdump:tcpdump"
 )
 # make check and make fuzz: clang 14 for ThreadSanitizer and libFuzzer (whose runtime
 # is in libclang-rt-14-dev), the two linters, valgrind's memcheck.
@@ -56,12 +60,19 @@ BENCH=(
   "iperf3:iperf3"
   "gnuplot:gnuplot-nox"
 )
+# make wire (scripts/wire.sh, lesson 05): nft drops packets on the link (tc netem
+# would, but not every kernel has sch_netem); tcpdump is in EXTRA. tshark (17
+# packages) is not needed: tcpdump -v reads the fragments well enough.
+WIRE=(
+  "nft:nftables"
+)
 profiles=()
 for arg in "$@"; do
   case $arg in
     check) profiles+=("${CHECK[@]}") ;;
     bench) profiles+=("${BENCH[@]}") ;;
-    *) echo "deps: unknown profile '$arg' (expected: check, bench)" >&2; exit 2 ;;
+    wire) profiles+=("${WIRE[@]}") ;;
+    *) echo "deps: unknown profile '$arg' (expected: check, bench, wire)" >&2; exit 2 ;;
   esac
 done
 
