@@ -20,13 +20,14 @@ const KNOWN_DIFFERENCES = {
   // docs/differences.md, "Uncaught exceptions: the report's header". Node starts the
   // report of an uncaught exception with the throwing file and line, the source line
   // and a caret under the throw; the kit has no source positions at run time and
-  // prints "Uncaught exception thrown from a callback", "    throw err;", "    ^".
-  // Both three-line headers become "<uncaught-exception header>"; the rest of the
-  // report (the error, its properties, the runtime line) is still compared.
+  // prints one line naming the C++ function that caught it
+  // ("posix_impl/loop.cpp, Loop::invoke: Uncaught exception"). Both headers become
+  // "<uncaught-exception header>"; the rest of the report (the error, its properties,
+  // the runtime line) is still compared.
   'uncaught-exception-header': {
     stream: 'stderr',
     node: (text) => text.replace(/^(?:\/|node:)[^\n]*:\d+\n[^\n]*\n *\^+ *\n/, '<uncaught-exception header>\n'),
-    kit: (text) => text.replace(/^Uncaught exception thrown from a callback\n[^\n]*\n *\^ *\n/,
+    kit: (text) => text.replace(/^posix_impl\/loop\.cpp, Loop::invoke: Uncaught exception\n/,
       '<uncaught-exception header>\n'),
   },
   // The raw programs (lessons/NN_name/raw.cpp) do not imitate Node's crash report:
