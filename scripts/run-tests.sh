@@ -9,7 +9,8 @@
 #   integration  node --test tests/integration/*.test.js   (run if any exist)
 #   unit-epoll, integration-epoll
 #                the unit tests, then the differential and integration suites that
-#                run the kit's programs (EPOLL_SUITES below), again with
+#                run the kit's programs (EPOLL_SUITES below: diff, parity, tcp, udp,
+#                lesson00 and the randomized differential test fuzz), again with
 #                KIT_POLLER=epoll: the loop's second backend (lesson 08) must pass
 #                them too. The first passes use KIT_POLLER as found (unset: poll).
 #
@@ -141,8 +142,9 @@ fi
 
 # (d) the same on the epoll backend (posix_impl/poller.hpp). Only the suites that run
 # the kit's programs: the others (documentation, exercise lists, dependencies) do not
-# depend on the poller. About 35 s more on 2 cores.
-EPOLL_SUITES=(diff parity tcp udp lesson00)
+# depend on the poller. About 50 s more on 2 cores: fuzz (the randomized differential
+# test) reuses the programs the first pass compiled, so it adds only about 5 s.
+EPOLL_SUITES=(diff parity tcp udp lesson00 fuzz)
 epoll_files=()
 for suite in "${EPOLL_SUITES[@]}"; do
   [[ -e tests/integration/$suite.test.js ]] && epoll_files+=("tests/integration/$suite.test.js")
