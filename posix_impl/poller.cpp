@@ -119,7 +119,6 @@ public:
     void add(int fd, short events) override {
         Interest& in = slot(fd);
         in = Interest{};
-        in.added = true;
         in.events = events;
         apply(fd, in);
     }
@@ -187,7 +186,6 @@ public:
 private:
     struct Interest {
         short events = 0;        // wanted (POLLIN|POLLOUT); 0: nothing, not in the kernel
-        bool added = false;      // known to this poller (add, not yet remove)
         bool inKernel = false;   // in the epoll set (EPOLL_CTL_ADD done)
         int refused = 0;         // errno of a refused EPOLL_CTL_ADD: EPERM or EBADF
         std::uint64_t seen = 0;  // the last wait that reported it
