@@ -3,7 +3,8 @@
 # ASAN_COMPILE, LIB_SRCS, LESSONS, write_stamp, msg, Q...).
 #
 #   make check           everything below, in this order; stops at the first failure:
-#     check-asan           the unit tests under ASan+UBSan; the lessons built with
+#     check-asan           the unit tests under ASan+UBSan (with each poller: poll,
+#                          then KIT_POLLER=epoll); the lessons built with
 #                          ASan+UBSan (build/asan/lessons/NN_name, and the raw twins
 #                          NN_name_raw, NN_name_blocking) run by the integration tests
 #                          and by byte-exact TCP/UDP transfers
@@ -247,6 +248,8 @@ run_logged = mkdir -p $(CHECK_DIR); \
 define run_asan
 	@echo "== check-asan: unit tests under ASan+UBSan ($(ASAN_UNIT_TESTS))"
 	$(Q)$(call run_logged,unit-asan,env $(CHECK_ASAN_ENV) $(ASAN_UNIT_TESTS))
+	@echo "== check-asan: the same with the loop on epoll(7) (KIT_POLLER=epoll, posix_impl/poller.hpp)"
+	$(Q)$(call run_logged,unit-asan-epoll,env $(CHECK_ASAN_ENV) KIT_POLLER=epoll $(ASAN_UNIT_TESTS))
 	@echo "== check-asan: integration tests against $(ASAN_DIR)/lessons"
 	$(Q)$(call run_logged,integration-asan,env $(CHECK_ASAN_ENV) bash scripts/check-integration.sh $(ASAN_DIR)/lessons $(CHECK_INTEGRATION),9)
 	@echo "== check-asan: byte-exact transfers with the ASan+UBSan lessons"
