@@ -102,7 +102,8 @@ public:
 
     /// @brief The backend `KIT_POLLER` names (unset or empty: poll). Any other value
     /// prints a clear error on stderr and ends the process with status 9 (Node's exit
-    /// code for an invalid argument), before the program does anything.
+    /// code for an invalid argument). The loop calls it when it is created, on the
+    /// program's first use of the default loop.
     static std::unique_ptr<Poller> fromEnvironment();
 
 protected:
