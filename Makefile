@@ -6,7 +6,9 @@
 #   make -jN             parallel build; `make`, `make test`, `make demo` and the other
 #                        build goals already run one job per core (see PARALLEL BUILD)
 #   make V=1             show full command lines
-#   make test            deps, build, ASan/UBSan unit tests, run every suite
+#   make test            deps, build, ASan/UBSan unit tests, run every suite; then the
+#                        unit, differential and integration suites again with
+#                        KIT_POLLER=epoll (the loop's second backend, posix_impl/poller.hpp)
 #   make demo            deps, build, run scripts/demo.sh
 #   make check-fresh     the README's two commands on a fresh Debian 12 (root; scripts/check-fresh.sh)
 #   make asan-tests      build/asan/tests/unit_tests

@@ -3,7 +3,8 @@
 # ASAN_COMPILE, LIB_SRCS, LESSONS, write_stamp, msg, Q...).
 #
 #   make check           everything below, in this order; stops at the first failure:
-#     check-asan           the unit tests under ASan+UBSan; the lessons built with
+#     check-asan           the unit tests under ASan+UBSan (with each poller: poll,
+#                          then KIT_POLLER=epoll); the lessons built with
 #                          ASan+UBSan (build/asan/lessons/NN_name, and the raw twins
 #                          NN_name_raw, NN_name_blocking) run by the integration tests
 #                          and by byte-exact TCP/UDP transfers
@@ -129,7 +130,7 @@ FUZZ_COMPILE   = $(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer-no-link $(INCLUD
 FUZZ_LINK      = $(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer $(LDFLAGS)
 FUZZ_FLAGS_STAMP := $(FUZZ_DIR)/.flags
 
-FUZZ_LIB_SRCS := $(wildcard $(patsubst %,posix_impl/%.cpp,console errors events loop process string_decoder timers trace))
+FUZZ_LIB_SRCS := $(wildcard $(patsubst %,posix_impl/%.cpp,console errors events loop poller process string_decoder timers trace))
 FUZZ_SRCS     := $(sort $(wildcard fuzz/*_fuzz.cpp))
 FUZZ_TARGETS  := $(patsubst fuzz/%.cpp,%,$(FUZZ_SRCS))
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
@@ -247,6 +248,8 @@ run_logged = mkdir -p $(CHECK_DIR); \
 define run_asan
 	@echo "== check-asan: unit tests under ASan+UBSan ($(ASAN_UNIT_TESTS))"
 	$(Q)$(call run_logged,unit-asan,env $(CHECK_ASAN_ENV) $(ASAN_UNIT_TESTS))
+	@echo "== check-asan: the same with the loop on epoll(7) (KIT_POLLER=epoll, posix_impl/poller.hpp)"
+	$(Q)$(call run_logged,unit-asan-epoll,env $(CHECK_ASAN_ENV) KIT_POLLER=epoll $(ASAN_UNIT_TESTS))
 	@echo "== check-asan: integration tests against $(ASAN_DIR)/lessons"
 	$(Q)$(call run_logged,integration-asan,env $(CHECK_ASAN_ENV) bash scripts/check-integration.sh $(ASAN_DIR)/lessons $(CHECK_INTEGRATION),9)
 	@echo "== check-asan: byte-exact transfers with the ASan+UBSan lessons"

@@ -171,48 +171,26 @@ void Loop::runPending() {
 }
 
 // ===========================================================================
-// Phase 3: poll for I/O. Build the pollfd array from the watchers that want
-// something, sleep in poll(2), then call each ready watcher.
+// Phase 3: poll for I/O. Sleep in the poller (poll(2) or epoll_wait(2), see
+// poller.hpp) until a descriptor is ready or the next timer is due, then call each
+// ready watcher.
 // ===========================================================================
 
 void Loop::poll(int timeoutMs) {
-    pollfds_.clear();
-    dispatch_.clear();
-    // Close up the holes stopped watchers left (see unwatch), keeping the order.
-    std::size_t kept = 0;
-    for (IoWatcher* w : watchers_) {
-        if (w == nullptr) continue;
-        w->slot_ = kept;
-        watchers_[kept++] = w;
-    }
-    watchers_.resize(kept);
-    for (IoWatcher* w : watchers_) {
-        // A watcher that wants nothing (a paused socket with a full read buffer) is
-        // left out, as a negative fd would be: poll(2) reports POLLHUP and POLLERR even
-        // when events is 0, and a hung-up descriptor would wake us forever.
-        if (w->events_ == 0) continue;
-        pollfds_.push_back(pollfd{w->fd_, w->events_, 0});
-        dispatch_.push_back(w);
-    }
-    if (trace::enabled()) {
-        std::string fds;
-        for (const auto& p : pollfds_)
-            fds += fmt::format(" {}{}{}", p.fd, (p.events & POLLIN) ? "r" : "", (p.events & POLLOUT) ? "w" : "");
-        trace::line(fmt::format("poll([{} ], timeout={}{})", fds, timeoutMs, timeoutMs < 0 ? " (forever)" : "ms"));
-    }
+    if (trace::enabled()) trace::line(poller_->describe(timeoutMs));
 
     int ready = 0;
     for (;;) {
         const Millis before = now_;
-        ready = ::poll(pollfds_.data(), pollfds_.size(), timeoutMs);
+        ready = poller_->wait(timeoutMs, ready_);
         if (ready >= 0) break;
         if (errno != EINTR) {
             // Only EINVAL/ENOMEM are possible here; nothing a program can recover from.
-            console::error(fmt::format("poll(2) failed: {}", errorDescription(errno)));
+            console::error(fmt::format("{}(2) failed: {}", poller_->syscall(), errorDescription(errno)));
             std::_Exit(70);
         }
-        // poll(2) is never restarted after a signal (man 7 signal), even with
-        // SA_RESTART: sleep again for what is left of the timeout.
+        // poll(2) and epoll_wait(2) are never restarted after a signal (man 7 signal),
+        // even with SA_RESTART: sleep again for what is left of the timeout.
         updateTime();
         if (timeoutMs > 0) {
             const auto spent = static_cast<int>(now_ - before);
@@ -220,16 +198,23 @@ void Loop::poll(int timeoutMs) {
         }
     }
     updateTime();  // libuv updates the time after poll returns, before callbacks
-    trace::line(fmt::format("poll -> {} ready", ready));
+    trace::line(fmt::format("{} -> {} ready", poller_->syscall(), ready));
     if (ready == 0) return;
 
-    for (std::size_t i = 0; i < dispatch_.size(); ++i)
-        if (dispatch_[i]) dispatch_[i]->pending_ = static_cast<std::ptrdiff_t>(i);
+    // Each report goes to the watcher registered for its descriptor now; one that
+    // stops before its turn (an earlier callback closed it) loses its entry (unwatch).
+    dispatch_.clear();
+    for (const PollEvent& e : ready_) {
+        const auto fd = static_cast<std::size_t>(e.fd);
+        IoWatcher* w = fd < watchers_.size() ? watchers_[fd] : nullptr;
+        if (w) w->pending_ = static_cast<std::ptrdiff_t>(dispatch_.size());
+        dispatch_.push_back(w);
+    }
     for (std::size_t i = 0; i < dispatch_.size(); ++i) {
         IoWatcher* w = dispatch_[i];
         if (w == nullptr) continue;  // stopped by an earlier callback of this pass
         w->pending_ = -1;
-        const short revents = pollfds_[i].revents;
+        const short revents = ready_[i].revents;
         if (revents == 0) continue;
         if (w->events_ == 0) continue;  // paused by an earlier callback of this pass
         invoke([w, revents] { w->cb_(revents); });
@@ -240,22 +225,27 @@ void Loop::poll(int timeoutMs) {
 }
 
 void Loop::watch(IoWatcher& w) {
-    if (!w.registered_) {
-        w.slot_ = watchers_.size();
-        watchers_.push_back(&w);
-        w.registered_ = true;
+    if (w.registered_ || w.fd_ < 0) return;
+    const auto fd = static_cast<std::size_t>(w.fd_);
+    if (fd >= watchers_.size()) watchers_.resize(fd + 1);
+    if (watchers_[fd] != nullptr) {
+        // Two watchers on one descriptor: a bug in the kit (libuv asserts the same).
+        console::error(fmt::format("IoWatcher: descriptor {} is already watched", fd));
+        std::_Exit(70);
     }
+    watchers_[fd] = &w;
+    w.registered_ = true;
+    poller_->add(w.fd_, w.events_);
 }
 
 void Loop::unwatch(IoWatcher& w) {
-    if (w.pending_ >= 0) {  // events from this pass's poll(2) must not reach it
+    if (w.pending_ >= 0) {  // events from this pass's poll must not reach it
         dispatch_[static_cast<std::size_t>(w.pending_)] = nullptr;
         w.pending_ = -1;
     }
     if (!w.registered_) return;
-    // O(1), so that closing N sockets costs O(N): leave a hole, which the next poll()
-    // closes up while it walks the list anyway. The order of the others is kept.
-    watchers_[w.slot_] = nullptr;
+    poller_->remove(w.fd_);  // before close(2): epoll(7) watches files, not numbers
+    watchers_[static_cast<std::size_t>(w.fd_)] = nullptr;
     w.registered_ = false;
 }
 
@@ -460,13 +450,21 @@ IoWatcher::IoWatcher(Loop& loop, Callback cb) : loop_(loop), cb_(std::move(cb)) 
 IoWatcher::~IoWatcher() { stop(); }
 
 void IoWatcher::start(int fd, short events) {
-    if (fd != fd_ && pending_ >= 0) loop_.unwatch(*this);
+    if (fd != fd_ && (registered_ || pending_ >= 0)) loop_.unwatch(*this);  // another file
+    if (registered_) {
+        setEvents(events);
+        return;
+    }
     fd_ = fd;
     events_ = events;
     loop_.watch(*this);
 }
 
-void IoWatcher::setEvents(short events) { events_ = events; }
+void IoWatcher::setEvents(short events) {
+    if (events == events_) return;
+    events_ = events;
+    if (registered_) loop_.poller_->modify(fd_, events);  // epoll: one epoll_ctl(2)
+}
 
 void IoWatcher::stop() {
     // Only a registered watcher touches the loop: one detached by ~Loop (rule 6) is not.

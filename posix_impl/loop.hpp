@@ -57,10 +57,13 @@
 /// has none, so a new handle never receives the old descriptor's events (libuv's
 /// "reopened fd" bug, joyent/libuv#826).
 ///
-/// **Poller.** Watchers with no events wanted (a paused socket with a full read
-/// buffer) are left out of the pollfd array entirely, as a negative fd would be, so an
-/// unmaskable POLLHUP cannot make the loop spin. EINTR from poll(2) re-polls with the remaining timeout. The
-/// poller is confined to `Loop::poll()`: a later lesson swaps it for epoll(7).
+/// **Poller.** The poll phase asks a `Poller` (poller.hpp) which descriptors are ready:
+/// poll(2) by default, epoll(7) with `KIT_POLLER=epoll` (lesson 08). A watcher tells it
+/// when it starts, changes its events or stops; one watcher per descriptor (libuv's
+/// `loop->watchers[fd]`). Watchers with no events wanted (a paused socket with a full
+/// read buffer) report nothing, so an unmaskable POLLHUP cannot make the loop spin.
+/// EINTR re-polls with the remaining timeout. Dispatch follows the poller's order:
+/// registration order with poll(2), the kernel's ready list with epoll(7).
 ///
 /// What it leaves out: idle and prepare phases, `uv_stop`, multiple loops per thread
 /// (the kit uses one default loop), signal handles, and priority between descriptors
@@ -68,6 +71,7 @@
 #pragma once
 
 #include "fd.hpp"
+#include "poller.hpp"
 
 #include <poll.h>
 
@@ -95,7 +99,8 @@ class ThreadPool;
 
 /// @brief Interest in one descriptor, owned by a handle (libuv's `uv__io_t`).
 ///
-/// The callback receives poll(2)'s `revents`. Destroying the watcher stops it.
+/// The callback receives poll(2)'s `revents` (the epoll backend translates its own).
+/// Destroying the watcher stops it. Stop it before closing its descriptor.
 class IoWatcher {
 public:
     /// @brief Callback receiving the ready events (POLLIN, POLLOUT, POLLHUP, POLLERR...).
@@ -107,7 +112,8 @@ public:
     IoWatcher(const IoWatcher&) = delete;
     IoWatcher& operator=(const IoWatcher&) = delete;
 
-    /// @brief Watch @p fd for @p events (POLLIN|POLLOUT). 0 leaves the poll set.
+    /// @brief Watch @p fd for @p events (POLLIN|POLLOUT). 0: registered, but nothing is
+    /// reported for @p fd, not even POLLHUP (a paused socket).
     void start(int fd, short events);
     /// @brief Change the events wanted on the same descriptor.
     void setEvents(short events);
@@ -124,8 +130,7 @@ private:
     Callback cb_;
     int fd_ = -1;
     short events_ = 0;
-    bool registered_ = false;
-    std::size_t slot_ = 0;         // index in the loop's watcher list, while registered
+    bool registered_ = false;      // known to the loop and its poller
     std::ptrdiff_t pending_ = -1;  // index in the loop's dispatch list, or -1
 };
 
@@ -361,9 +366,10 @@ private:
     std::deque<std::function<void()>> ticks_;
     std::deque<std::function<void()>> pending_;
 
-    std::vector<IoWatcher*> watchers_;                    // registered watchers; null: a hole unwatch left
-    std::vector<pollfd> pollfds_;                         // rebuilt each poll
-    std::vector<IoWatcher*> dispatch_;                    // parallel to pollfds_
+    std::unique_ptr<Poller> poller_ = Poller::fromEnvironment();  // poll(2) or epoll(7): KIT_POLLER
+    std::vector<IoWatcher*> watchers_;                    // descriptor -> its registered watcher, or null
+    std::vector<PollEvent> ready_;                        // what the poller reported this turn
+    std::vector<IoWatcher*> dispatch_;                    // parallel to ready_; null: stopped since
 
     // Cross-thread wakeup (libuv's async handle): an eventfd the pool writes to.
     UniqueFd wakeFd_;  // eventfd(2): worker threads wake poll(2) through it

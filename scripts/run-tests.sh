@@ -7,6 +7,12 @@
 #   unit         build/tests/unit_tests           (Catch2 v2; required)
 #   unit-asan    build/asan/tests/unit_tests      (ASan+UBSan; run if built)
 #   integration  node --test tests/integration/*.test.js   (run if any exist)
+#   unit-epoll, integration-epoll
+#                the unit tests, then the differential and integration suites that
+#                run the kit's programs (EPOLL_SUITES below: diff, parity, tcp, udp,
+#                lesson00 and the randomized differential test fuzz), again with
+#                KIT_POLLER=epoll: the loop's second backend (lesson 08) must pass
+#                them too. The first passes use KIT_POLLER as found (unset: poll).
 #
 # Each suite's output is shown as it runs. The last line is always
 #   tests: P passed, F failed
@@ -132,6 +138,20 @@ integration=(tests/integration/*.test.js)
 shopt -u nullglob
 if (( ${#integration[@]} > 0 )); then
   run_node_tests integration "${integration[@]}"
+fi
+
+# (d) the same on the epoll backend (posix_impl/poller.hpp). Only the suites that run
+# the kit's programs: the others (documentation, exercise lists, dependencies) do not
+# depend on the poller. About 50 s more on 2 cores: fuzz (the randomized differential
+# test) reuses the programs the first pass compiled, so it adds only about 5 s.
+EPOLL_SUITES=(diff parity tcp udp lesson00 fuzz)
+epoll_files=()
+for suite in "${EPOLL_SUITES[@]}"; do
+  [[ -e tests/integration/$suite.test.js ]] && epoll_files+=("tests/integration/$suite.test.js")
+done
+KIT_POLLER=epoll run_catch unit-epoll build/tests/unit_tests "$@"
+if (( ${#epoll_files[@]} > 0 )); then
+  KIT_POLLER=epoll run_node_tests integration-epoll "${epoll_files[@]}"
 fi
 
 echo

@@ -237,7 +237,10 @@ TEST_CASE("a handle closed by another handle's callback gets no more callbacks",
         self.close();
     });
     readerB = PipeReader::open(b.releaseRead(), [&](PipeReader&, short) { rec("B readable"); });
-    readerA->start();  // A first: dispatch follows poll(2)'s array, in registration order
+    // A first: poll(2)'s array is in registration order; epoll(7)'s ready list is in
+    // the order the descriptors were found ready, here when each was added (both were
+    // already readable), so A first too.
+    readerA->start();
     readerB->start();
     kit::Loop::getDefault().run();
     REQUIRE(rec.seen == std::vector<std::string>{"A readable", "B closed"});
