@@ -41,6 +41,13 @@ EXTRA=(
   "pandoc:pandoc"
   "chromium:chromium"
   "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core"
+  # lesson 07 (TFTP): the real peers of tests/integration/tftp.test.js; tftpd-hpa only
+  # for its in.tftpd (the test starts it in the foreground; the package's own daemon
+  # is not needed). atftpd conflicts with tftpd-hpa: see "atftpd, unpacked" below.
+  "tftp:tftp-hpa"
+  "atftp:atftp"
+  "/usr/sbin/in.tftpd:tftpd-hpa"
+  "curl:curl"
 )
 # make check and make fuzz: clang 14 for ThreadSanitizer and libFuzzer (whose runtime
 # is in libclang-rt-14-dev), the two linters, valgrind's memcheck.
@@ -165,6 +172,25 @@ else
     exit 2
   fi
   echo "deps: all present"
+fi
+
+# ---------------------------------------------------------------- atftpd, unpacked
+# Lesson 07's client is tested against two TFTP servers, tftpd-hpa's in.tftpd and
+# atftpd (the one that implements windowsize). The two packages conflict, so atftpd is
+# not installed: its .deb is downloaded (apt-get download, no root needed) and unpacked
+# with dpkg-deb -x into build/peers/atftpd, where the test runs it. A failure here (no
+# network) is only a warning: everything else builds, and that one test says what is
+# missing.
+ATFTPD_DIR=build/peers/atftpd
+if [[ ! -x $ATFTPD_DIR/usr/sbin/atftpd ]] && command -v dpkg-deb >/dev/null 2>&1; then
+  atftpd_tmp=$(mktemp -d)
+  if (cd "$atftpd_tmp" && apt-get download atftpd >/dev/null 2>&1) &&
+     mkdir -p "$ATFTPD_DIR" && dpkg-deb -x "$atftpd_tmp"/atftpd_*.deb "$ATFTPD_DIR"; then
+    echo "deps: atftpd unpacked into $ATFTPD_DIR"
+  else
+    echo "deps: warning: could not download atftpd (apt-get download atftpd); tests/integration/tftp.test.js needs it" >&2
+  fi
+  rm -rf "$atftpd_tmp"
 fi
 
 # ---------------------------------------------------------------- Node.js 20
