@@ -129,7 +129,7 @@ FUZZ_COMPILE   = $(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer-no-link $(INCLUD
 FUZZ_LINK      = $(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer $(LDFLAGS)
 FUZZ_FLAGS_STAMP := $(FUZZ_DIR)/.flags
 
-FUZZ_LIB_SRCS := $(wildcard $(patsubst %,posix_impl/%.cpp,console errors events loop process string_decoder timers trace))
+FUZZ_LIB_SRCS := $(wildcard $(patsubst %,posix_impl/%.cpp,buffer console errors events loop process string_decoder timers trace))
 FUZZ_SRCS     := $(sort $(wildcard fuzz/*_fuzz.cpp))
 FUZZ_TARGETS  := $(patsubst fuzz/%.cpp,%,$(FUZZ_SRCS))
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)

@@ -1,5 +1,5 @@
-// tftp.hpp: TFTP packets and one transfer's state machine, shared by server.cpp and
-// client.cpp (lesson 07).
+// tftp.hpp: TFTP packets (packet.cpp) and one transfer's state machine (tftp.cpp),
+// shared by server.cpp and client.cpp (lesson 07).
 //
 // The document's UDP client (lesson 04) sends a whole file in one datagram and hopes.
 // TFTP (RFC 1350) is the smallest real protocol that turns UDP into a reliable file
@@ -129,8 +129,8 @@ class Transfer : public std::enable_shared_from_this<Transfer> {
 public:
     enum class Role { Sender, Receiver };
     using Done = std::function<void(const Outcome&)>;
-    /// @brief Called with the bytes of each block in order (Receiver), or to read
-    /// block bytes at an offset (Sender). Returns false on an I/O error.
+    /// @brief Called with the bytes transferred so far: after each block written in
+    /// order (Receiver), after each ACK that moves the window (Sender).
     using Progress = std::function<void(std::uint64_t bytes)>;
 
     Transfer(std::shared_ptr<kit::dgram::Socket> socket, Peer peer, Role role, kit::UniqueFd file,
