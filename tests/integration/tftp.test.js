@@ -26,8 +26,12 @@ const { ROOT, requireBuilt, freeUdpPort, workDir, spawnProc, killAll, run, start
 
 const SERVER = path.join(ROOT, 'build', 'lessons', '07_tftp_server');
 const CLIENT = path.join(ROOT, 'build', 'lessons', '07_tftp_client');
-const PEER = path.join(ROOT, 'exercises', 'tftp_peer.js');
-const ATFTPD = path.join(ROOT, 'build', 'peers', 'atftpd', 'usr', 'sbin', 'atftpd');
+// The kit's own tree, also when scripts/check-integration.sh runs this file from a
+// shadow copy (make check: ROOT/build/lessons is then the ASan+UBSan build, and
+// ROOT/lessons a link to the real lessons/).
+const KIT = path.dirname(fs.realpathSync(path.join(ROOT, 'lessons')));
+const PEER = path.join(KIT, 'exercises', 'tftp_peer.js');
+const ATFTPD = path.join(KIT, 'build', 'peers', 'atftpd', 'usr', 'sbin', 'atftpd');
 
 after(killAll);
 
