@@ -128,7 +128,7 @@ private:
         // Nobody answered: the request or the answer was lost (or no server). Repeat,
         // a bounded number of times, as the transfer does with its packets.
         timer_ = setTimeout([this] {
-            if (++tries_ > tftp::kMaxRetries) { fail(tftp::kNotDefined, "no answer from the server", false); return; }
+            if (++tries_ >= tftp::kRequestTries) { fail(tftp::kNotDefined, "no answer from the server", false); return; }
             send();
         }, 1000);
     }

@@ -11,7 +11,8 @@
 //     scripts/deps.sh into build/peers/atftpd: the two conflict as packages) as servers
 //     for the kit's client;
 //   - raw datagrams from this file for what no polite client sends: malformed packets,
-//     a stray TID, duplicated ACKs, an upload cut short.
+//     a stray TID, duplicated ACKs, an upload cut short;
+//   - random loss (5% and 20%) in a network namespace, for the kit's server and client.
 // Files of 0 B, 1 B, 512 B, 512 x N and over 32 MiB (block numbers roll over past
 // 65,535) must arrive byte-exact. The tools' exit codes are not trusted (tftp-hpa exits
 // 0 after an error): the files are compared. Every process is reaped (after(killAll)).
@@ -327,6 +328,43 @@ describe('the kit\'s server against broken and hostile peers', () => {
     // The server saw each client's final ACK (it goes out before the client closes).
     await s.proc.waitFor(() => (s.proc.stdout.match(/: done, /g) || []).length === 10);
   });
+});
+
+// Loss: the kit's server and client in a network namespace of their own (unshare -rn:
+// a user namespace, no root needed) whose loopback drops a random LOSS% of the UDP
+// datagrams, both ways, with an nftables rule (`numgen random`; the netem qdisc is not
+// available on every kernel). Get and put must still arrive byte-exact; the
+// retransmission counts both sides print are reported as diagnostics.
+const LOSS_SCRIPT = `
+set -eu
+ip link set lo up
+nft add table inet loss
+nft add chain inet loss out '{ type filter hook output priority 0; }'
+nft add rule inet loss out meta l4proto udp numgen random mod 100 '<' "$LOSS" drop
+"$SERVER" --port 6969 --dir "$DIR/server_files" > "$DIR/server.log" 2>&1 &
+sleep 0.3
+"$CLIENT" get f.bin "$DIR/client_files/f.bin" $FLAGS
+"$CLIENT" put up.bin "$DIR/client_files/up.bin" $FLAGS
+sleep 0.5
+kill %1
+cat "$DIR/server.log"
+`;
+
+describe('the kit\'s server and client under random loss (a network namespace with an nftables drop rule)', () => {
+  for (const [loss, size, flags] of [[5, 64 * 1024, '--blksize 1428 --windowsize 4'], [20, 8 * 1024, '--blksize 1024']]) {
+    test(`${loss}% of the datagrams lost: a ${size / 1024} KiB get and put arrive byte-exact (${flags})`, async (t) => {
+      const dir = workDir({ serverFiles: true, clientFiles: true });
+      const src = randomFile(path.join(dir, 'server_files'), 'f.bin', size);
+      const up = randomFile(path.join(dir, 'client_files'), 'up.bin', size + 1);
+      const r = await run('unshare', ['-rn', 'bash', '-c', LOSS_SCRIPT], {
+        env: { LOSS: String(loss), SERVER, CLIENT, DIR: dir, FLAGS: flags }, ms: 40000,
+      });
+      assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+      sameBytes(src, path.join(dir, 'client_files', 'f.bin'), `get under ${loss}% loss`);
+      sameBytes(up, path.join(dir, 'server_files', 'up.bin'), `put under ${loss}% loss`);
+      for (const line of r.stdout.split('\n').filter((l) => /retransmissions/.test(l))) t.diagnostic(line);
+    });
+  }
 });
 
 describe('the kit\'s client: usage and no server', () => {
