@@ -48,6 +48,8 @@ EXTRA=(
   "atftp:atftp"
   "/usr/sbin/in.tftpd:tftpd-hpa"
   "curl:curl"
+  # tftp.test.js's loss cases: an nftables rule drops datagrams in a network namespace
+  "nft:nftables"
 )
 # make check and make fuzz: clang 14 for ThreadSanitizer and libFuzzer (whose runtime
 # is in libclang-rt-14-dev), the two linters, valgrind's memcheck.

@@ -234,9 +234,18 @@ private:
     void startRead(const tftp::Request& req, const std::string& path, const dgram::RemoteInfo& rinfo) {
         // open(2) read-only; O_NOFOLLOW is not needed: resolve() already checked links.
         UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        const int openErrno = errno;
         struct stat st{};
-        if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-            refuse(rinfo, errno == EACCES ? tftp::kAccess : tftp::kNotFound, "File not found");
+        if (!fd) {
+            // Say what went wrong: a missing file, a forbidden one, or a server out of
+            // descriptors (EMFILE: many transfers at once), which is not "not found".
+            if (openErrno == ENOENT) refuse(rinfo, tftp::kNotFound, "File not found");
+            else if (openErrno == EACCES) refuse(rinfo, tftp::kAccess, "Access violation");
+            else refuse(rinfo, tftp::kNotDefined, std::string("cannot open: ") + std::strerror(openErrno));
+            return;
+        }
+        if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            refuse(rinfo, tftp::kNotFound, "File not found (not a regular file)");
             return;
         }
         auto n = negotiate(req, static_cast<std::uint64_t>(st.st_size));
@@ -247,6 +256,9 @@ private:
             sock, tftp::Peer{rinfo.address, rinfo.port}, tftp::Transfer::Role::Sender, std::move(fd),
             static_cast<std::uint64_t>(st.st_size), n.opts, [what](const tftp::Outcome& o) { report(what, o); });
         sock->on("message", [t](const Buffer& m, const dgram::RemoteInfo& ri) { t->onMessage(m, ri); });
+        // Without an 'error' listener a socket error is fatal (as in Node): one failed
+        // transfer (no descriptor left, say) must not stop the server.
+        sock->on("error", [t](const Error& e) { t->onSocketError(e); });
         if (n.oack.empty()) t->start();
         else t->startWithOack(tftp::makeOack(n.oack));
     }
@@ -286,6 +298,9 @@ private:
             });
         t->setDally(true);
         sock->on("message", [t](const Buffer& m, const dgram::RemoteInfo& ri) { t->onMessage(m, ri); });
+        // Without an 'error' listener a socket error is fatal (as in Node): one failed
+        // transfer (no descriptor left, say) must not stop the server.
+        sock->on("error", [t](const Error& e) { t->onSocketError(e); });
         if (n.oack.empty()) t->start(0);  // ACK 0: "send DATA 1"
         else t->startWithOack(tftp::makeOack(n.oack));
     }

@@ -45,18 +45,34 @@ void Transfer::sendTo(const kit::Buffer& b, int port, const std::string& address
     // network, and the timer retransmits. The callback counts what is still queued:
     // closing the socket before then would cancel it (ECANCELED), and the final ACK or
     // the ERROR that ends a transfer would never leave.
+    if (closed_) return;
     ++pendingSends_;
     std::weak_ptr<Transfer> self = weak_from_this();
     socket_->send(b, port, address, [self](const std::optional<kit::Error>&, std::size_t) {
         auto t = self.lock();
-        if (t && --t->pendingSends_ == 0 && t->closing_) t->socket_->close();
+        if (t && --t->pendingSends_ == 0 && t->closing_) t->closeNow();
     });
 }
 
 void Transfer::closeWhenSent() {
     if (closing_) return;
     closing_ = true;
-    if (pendingSends_ == 0) socket_->close();
+    if (pendingSends_ == 0) closeNow();
+}
+
+void Transfer::closeNow() {
+    if (closed_) return;
+    closed_ = true;
+    socket_->close();
+}
+
+void Transfer::onSocketError(const kit::Error& err) {
+    // Sends queued behind a failed bind are dropped without a callback (as in Node), so
+    // nothing is waited for: record the failure and close.
+    closed_ = true;
+    if (!finished_) finish({false, kNotDefined, "socket error: " + err.message, false, 0, retransmissions_});
+    if (timer_) kit::clearTimeout(timer_);
+    try { socket_->close(); } catch (const kit::Error&) {}  // already closed by the failure
 }
 
 void Transfer::sendWindow() {

@@ -153,6 +153,9 @@ public:
     void handle(const Packet& p);
     /// @brief A datagram arrived on this transfer's socket.
     void onMessage(const kit::Buffer& msg, const kit::dgram::RemoteInfo& rinfo);
+    /// @brief The socket failed (its `error` event: the bind found no free port, no
+    /// descriptor left...): end the transfer without sending anything.
+    void onSocketError(const kit::Error& err);
     /// @brief Abort with an ERROR sent to the peer (e.g. the user interrupted).
     void abort(std::uint16_t code, std::string message);
     /// @brief Progress callback (bytes so far), e.g. for a terminal's progress line.
@@ -168,6 +171,7 @@ private:
     void sendPacket(const kit::Buffer& b) { sendTo(b, peer_.port, peer_.address); }
     void sendTo(const kit::Buffer& b, int port, const std::string& address);
     void closeWhenSent();
+    void closeNow();
     void arm();
     void onTimeout();
     void finish(Outcome o);
@@ -189,6 +193,7 @@ private:
     bool dally_ = false;
     int pendingSends_ = 0;      // sends not yet called back
     bool closing_ = false;      // close once they are
+    bool closed_ = false;       // the socket is closed: nothing more is sent
     int retries_ = 0;
     std::uint64_t retransmissions_ = 0;
     // Block numbers are counted in 64 bits here and cut to 16 bits on the wire: block

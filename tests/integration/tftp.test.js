@@ -316,6 +316,23 @@ describe('the kit\'s server against broken and hostile peers', () => {
     sameBytes(up, path.join(s.files, 'o.bin'), 'overwritten');
   });
 
+  test('out of descriptors (ulimit -n 8), the transfers that cannot start fail alone and the server keeps serving', async () => {
+    const dir = workDir({ serverFiles: true, clientFiles: true });
+    const files = path.join(dir, 'server_files');
+    const src = randomFile(files, 'f.bin', 30000);
+    const { proc, port } = await startServer('bash', (p) => ['-c', `ulimit -n 8; exec "$0" --port ${p} --host 127.0.0.1 --dir "$1"`, SERVER, files], {
+      cwd: dir, pickPort: freeUdpPort, ready: (p) => `TFTP server on 127.0.0.1:${p}, directory ${files}`, name: '07_tftp_server (ulimit -n 8)',
+    });
+    const many = [];
+    for (let i = 0; i < 6; i++) many.push(run(CLIENT, ['get', 'f.bin', path.join(dir, 'client_files', `c${i}`), '--port', String(port)], { ms: 15000 }));
+    await Promise.all(many);
+    assert.match(proc.stdout, /EMFILE|Too many open files/, 'the limit was never reached: this test proves nothing');
+    const last = await run(CLIENT, ['get', 'f.bin', path.join(dir, 'client_files', 'last'), '--port', String(port)]);
+    assert.equal(last.code, 0, last.stderr);
+    sameBytes(src, path.join(dir, 'client_files', 'last'), 'a get after the failures');
+    assert.ok(proc.alive, `the server died:\n${proc.stdout}\n${proc.stderr}`);
+  });
+
   test('ten transfers at once all complete byte-exact, and the server sees each final ACK', async () => {
     const s = await kitServer();
     const procs = [];
