@@ -172,6 +172,7 @@ private:
         transfer_ = std::make_shared<tftp::Transfer>(
             socket_, peer, cfg_.put ? tftp::Transfer::Role::Sender : tftp::Transfer::Role::Receiver,
             std::move(file_), cfg_.put ? size_ : 0, opts, [this](const tftp::Outcome& o) { done(o); });
+        transfer_->sizeReceiveBuffer();  // the socket is bound: it received this answer
         if (::isatty(STDOUT_FILENO)) transfer_->onProgress([this](std::uint64_t b) { progress(b); });
         if (cfg_.put) transfer_->start();          // ACK 0 or OACK: send DATA 1
         else if (oack) transfer_->start(0);        // OACK: ACK 0 says "options accepted"

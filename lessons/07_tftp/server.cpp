@@ -297,6 +297,7 @@ private:
                 report(what, out);
             });
         t->setDally(true);
+        sock->once("listening", [t] { t->sizeReceiveBuffer(); });
         sock->on("message", [t](const Buffer& m, const dgram::RemoteInfo& ri) { t->onMessage(m, ri); });
         // Without an 'error' listener a socket error is fatal (as in Node): one failed
         // transfer (no descriptor left, say) must not stop the server.

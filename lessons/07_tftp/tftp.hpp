@@ -156,6 +156,9 @@ public:
     /// @brief The socket failed (its `error` event: the bind found no free port, no
     /// descriptor left...): end the transfer without sending anything.
     void onSocketError(const kit::Error& err);
+    /// @brief Receiver: ask the kernel for a receive buffer that holds a whole window
+    /// (SO_RCVBUF, capped by net.core.rmem_max). Call once the socket is bound.
+    void sizeReceiveBuffer();
     /// @brief Abort with an ERROR sent to the peer (e.g. the user interrupted).
     void abort(std::uint16_t code, std::string message);
     /// @brief Progress callback (bytes so far), e.g. for a terminal's progress line.

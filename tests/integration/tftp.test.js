@@ -43,6 +43,15 @@ function randomFile(dir, name, size) {
   return p;
 }
 
+// A server may still be writing a put's last block after its final ACK (atftpd flushes
+// its stdio buffer when it closes the file): wait until the size is there.
+async function arrived(src, dst, what) {
+  const want = fs.statSync(src).size;
+  await until(() => fs.existsSync(dst) && fs.statSync(dst).size === want, 3000, `${what}: ${dst} to reach ${want} bytes`)
+    .catch(() => {});
+  sameBytes(src, dst, what);
+}
+
 function sameBytes(a, b, what) {
   assert.ok(fs.existsSync(b), `${what}: ${b} was not written`);
   const x = fs.readFileSync(a);
@@ -172,7 +181,7 @@ describe('the kit\'s client against in.tftpd (tftpd-hpa) and atftpd', () => {
       const up = randomFile(s.client, `p${size}`, size);
       const p = await run(CLIENT, ['put', `p${size}`, up, '--port', String(s.port), '--blksize', '1024']);
       assert.equal(p.code, 0, p.stderr);
-      sameBytes(up, path.join(s.files, `p${size}`), `put ${size} B`);
+      await arrived(up, path.join(s.files, `p${size}`), `put ${size} B`);
     }
   });
 
@@ -181,7 +190,7 @@ describe('the kit\'s client against in.tftpd (tftpd-hpa) and atftpd', () => {
     const up = randomFile(s.client, 'big', 32 * 1024 * 1024 + 512 * 3 + 9);
     const p = await run(CLIENT, ['put', 'big', up, '--port', String(s.port)], { ms: 30000 });
     assert.equal(p.code, 0, p.stderr);
-    sameBytes(up, path.join(s.files, 'big'), 'put 32 MiB');
+    await arrived(up, path.join(s.files, 'big'), 'put 32 MiB');
   });
 
   test('a missing file on in.tftpd: exit status 1, the TFTP code and message, no local file left', async () => {
@@ -203,7 +212,7 @@ describe('the kit\'s client against in.tftpd (tftpd-hpa) and atftpd', () => {
     const up = randomFile(s.client, 'u.bin', 512 * 9);
     const p = await run(CLIENT, ['put', 'u.bin', up, '--port', String(s.port), '--windowsize', '4']);
     assert.equal(p.code, 0, p.stderr);
-    sameBytes(up, path.join(s.files, 'u.bin'), 'put to atftpd');
+    await arrived(up, path.join(s.files, 'u.bin'), 'put to atftpd');
   });
 });
 
@@ -319,16 +328,22 @@ describe('the kit\'s server against broken and hostile peers', () => {
   test('out of descriptors (ulimit -n 8), the transfers that cannot start fail alone and the server keeps serving', async () => {
     const dir = workDir({ serverFiles: true, clientFiles: true });
     const files = path.join(dir, 'server_files');
-    const src = randomFile(files, 'f.bin', 30000);
+    const src = randomFile(files, 'f.bin', 400000);
     const { proc, port } = await startServer('bash', (p) => ['-c', `ulimit -n 8; exec "$0" --port ${p} --host 127.0.0.1 --dir "$1"`, SERVER, files], {
       cwd: dir, pickPort: freeUdpPort, ready: (p) => `TFTP server on 127.0.0.1:${p}, directory ${files}`, name: '07_tftp_server (ulimit -n 8)',
     });
     const many = [];
-    for (let i = 0; i < 6; i++) many.push(run(CLIENT, ['get', 'f.bin', path.join(dir, 'client_files', `c${i}`), '--port', String(port)], { ms: 15000 }));
+    for (let i = 0; i < 10; i++) many.push(run(CLIENT, ['get', 'f.bin', path.join(dir, 'client_files', `c${i}`), '--port', String(port)], { ms: 15000 }));
     await Promise.all(many);
     assert.match(proc.stdout, /EMFILE|Too many open files/, 'the limit was never reached: this test proves nothing');
-    const last = await run(CLIENT, ['get', 'f.bin', path.join(dir, 'client_files', 'last'), '--port', String(port)]);
-    assert.equal(last.code, 0, last.stderr);
+    // Transfers started for repeated requests may still hold descriptors for a few
+    // timeouts (their client took another TID): the server serves again once they end.
+    let last;
+    for (let i = 0; i < 3; i++) {
+      last = await run(CLIENT, ['get', 'f.bin', path.join(dir, 'client_files', 'last'), '--port', String(port)], { ms: 15000 });
+      if (last.code === 0) break;
+    }
+    assert.equal(last.code, 0, `${last.stderr}\nserver:\n${proc.stdout}`);
     sameBytes(src, path.join(dir, 'client_files', 'last'), 'a get after the failures');
     assert.ok(proc.alive, `the server died:\n${proc.stdout}\n${proc.stderr}`);
   });
