@@ -399,6 +399,41 @@ describe('the kit\'s server and client under random loss (a network namespace wi
   }
 });
 
+describe('the kit\'s client against a server that repeats itself', () => {
+  // A server written here, in a few lines, that answers the kit client's RRQ with its
+  // OACK twice (as if the client's ACK 0 were lost and its timer fired), and sends
+  // DATA 1 twice: the client must treat both as duplicates and still get the file.
+  test('a repeated OACK and a repeated DATA are duplicates: the get completes byte-exact', async () => {
+    const dir = workDir({ serverFiles: false, clientFiles: true });
+    const payload = crypto.randomBytes(700);
+    const main = dgram.createSocket('udp4');
+    const tid = dgram.createSocket('udp4');
+    await new Promise((r) => main.bind(0, '127.0.0.1', r));
+    await new Promise((r) => tid.bind(0, '127.0.0.1', r));
+    const seen = [];
+    let client = null;
+    const data = (n) => Buffer.concat([Buffer.from([0, 3, 0, n]), n === 1 ? payload.subarray(0, 512) : payload.subarray(512)]);
+    main.on('message', (msg, rinfo) => {
+      client = rinfo.port;
+      const oack = Buffer.concat([Buffer.from([0, 6]), Buffer.from('tsize\x00700\x00')]);
+      tid.send(oack, client, '127.0.0.1');
+      tid.send(oack, client, '127.0.0.1');
+    });
+    tid.on('message', (msg) => {
+      const block = msg.readUInt16BE(2);
+      seen.push(`${msg.readUInt16BE(0)}:${block}`);
+      if (msg.readUInt16BE(0) !== 4) return;
+      if (block === 0 && !seen.includes('4:1')) { tid.send(data(1), client, '127.0.0.1'); tid.send(data(1), client, '127.0.0.1'); }
+      if (block === 1) tid.send(data(2), client, '127.0.0.1');
+    });
+    const r = await run(CLIENT, ['get', 'f', 'client_files/f', '--port', String(main.address().port)], { cwd: dir });
+    main.close();
+    tid.close();
+    assert.equal(r.code, 0, `${r.stderr}\npackets the server got: ${seen.join(' ')}`);
+    assert.ok(fs.readFileSync(path.join(dir, 'client_files', 'f')).equals(payload));
+  });
+});
+
 describe('the kit\'s client: usage and no server', () => {
   test('bad usage exits with status 2 and a usage line', async () => {
     for (const args of [[], ['fetch', 'x'], ['get'], ['get', 'x', '--blksize', '7'], ['get', 'x', '--windowsize', '0'], ['put', 'x', '--port', 'abc']]) {
