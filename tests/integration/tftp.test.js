@@ -434,6 +434,21 @@ describe('the kit\'s client against a server that repeats itself', () => {
   });
 });
 
+describe('the kit\'s client on a terminal', () => {
+  test('stdout a terminal (script(1) gives it one): a progress line rewritten with \\r, ending at 100%', async () => {
+    const s = await kitServer();
+    randomFile(s.files, 'p.bin', 300000);
+    const cmd = `${CLIENT} get p.bin ${path.join(s.client, 'p.bin')} --port ${s.port}`;
+    const r = await run('script', ['-qec', cmd, '/dev/null']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /\r\d+ bytes of 300000 \(\d+%\)/);
+    assert.match(r.stdout, /\r300000 bytes of 300000 \(100%\)\r?\n/);
+    // Not on a pipe: the tests above read stdout through pipes and see one line only.
+    const p = await run(CLIENT, ['get', 'p.bin', path.join(s.client, 'q.bin'), '--port', String(s.port)]);
+    assert.equal(p.stdout, 'get p.bin: 300000 bytes, 0 retransmissions\n');
+  });
+});
+
 describe('the kit\'s client: usage and no server', () => {
   test('bad usage exits with status 2 and a usage line', async () => {
     for (const args of [[], ['fetch', 'x'], ['get'], ['get', 'x', '--blksize', '7'], ['get', 'x', '--windowsize', '0'], ['put', 'x', '--port', 'abc']]) {
