@@ -143,6 +143,21 @@ describe('the kit\'s server with tftp-hpa, atftp and curl', () => {
     sameBytes(src, path.join(s.client, 'big.bin'), 'tftp get 33 MiB');
   });
 
+  test('over IPv6 (--host ::1): the kit\'s client and tftp-hpa get byte-exact', async () => {
+    const dir = workDir({ serverFiles: true, clientFiles: true });
+    const files = path.join(dir, 'server_files');
+    const src = randomFile(files, 'six.bin', 5000);
+    const { proc, port } = await startServer(SERVER, (p) => ['--port', String(p), '--host', '::1', '--dir', files], {
+      cwd: dir, pickPort: () => freeUdpPort('udp6'), ready: (p) => `TFTP server on ::1:${p}, directory ${files}`,
+    });
+    const k = await run(CLIENT, ['get', 'six.bin', path.join(dir, 'client_files', 'k.bin'), '--port', String(port), '--host', '::1']);
+    assert.equal(k.code, 0, k.stderr);
+    sameBytes(src, path.join(dir, 'client_files', 'k.bin'), 'kit client over IPv6');
+    await run('tftp', ['-m', 'binary', '::1', String(port), '-c', 'get', 'six.bin', 'h.bin'], { cwd: path.join(dir, 'client_files') });
+    sameBytes(src, path.join(dir, 'client_files', 'h.bin'), 'tftp-hpa over IPv6');
+    assert.match(proc.stdout, /RRQ six\.bin from ::1:\d+: done/);
+  });
+
   test('tftp-hpa asking netascii (its default) is refused with an ERROR that says to use octet', async () => {
     const s = await kitServer();
     randomFile(s.files, 'n.bin', 10);
