@@ -449,6 +449,33 @@ describe('the kit\'s client against a server that repeats itself', () => {
   });
 });
 
+describe('the kit\'s client against a server that answers options wrongly', () => {
+  // RFC 2347: an OACK may only narrow what the client asked. A blksize above the one
+  // asked, an option never asked, or a value that is not a number: ERROR 8 to the
+  // server, exit status 1, no local file.
+  for (const [what, oack] of [['a blksize larger than asked', 'blksize\x002048\x00'],
+    ['an option never asked', 'windowsize\x004\x00'], ['a tsize that is not a number', 'tsize\x00-1\x00']]) {
+    test(`${what}: ERROR 8 to the server, exit status 1, nothing written`, async () => {
+      const dir = workDir({ serverFiles: false, clientFiles: true });
+      const main = dgram.createSocket('udp4');
+      await new Promise((r) => main.bind(0, '127.0.0.1', r));
+      const got = new Promise((resolve) => {
+        main.on('message', (msg, rinfo) => {
+          if (msg.readUInt16BE(0) === 1) main.send(Buffer.concat([Buffer.from([0, 6]), Buffer.from(oack, 'latin1')]), rinfo.port, '127.0.0.1');
+          else resolve(msg);
+        });
+      });
+      const r = await run(CLIENT, ['get', 'f', 'client_files/f', '--port', String(main.address().port), '--blksize', '1024'], { cwd: dir });
+      const answer = await Promise.race([got, new Promise((res) => setTimeout(() => res(null), 1000))]);
+      main.close();
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^tftp error 8: /m);
+      assert.ok(answer && opcode(answer) === 5 && errorOf(answer).code === 8, `the server should get ERROR 8, got ${answer && answer.toString('hex')}`);
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'client_files')), []);
+    });
+  }
+});
+
 describe('the kit\'s client on a terminal', () => {
   test('stdout a terminal (script(1) gives it one): a progress line rewritten with \\r, ending at 100%', async () => {
     const s = await kitServer();
