@@ -122,8 +122,14 @@ LIB      := $(if $(LIB_SRCS),$(BUILD)/libposix_impl.a)
 # lessons/NN_name/ folders that hold at least one .cpp file
 LESSON_DIRS := $(patsubst %/,%,$(sort $(wildcard lessons/[0-9][0-9]_*/)))
 LESSON_DIRS := $(foreach d,$(LESSON_DIRS),$(if $(wildcard $(d)/*.cpp),$(d)))
-LESSONS     := $(notdir $(LESSON_DIRS))
-LESSON_BINS := $(LESSONS:%=$(BUILD)/lessons/%)
+ALL_LESSONS := $(notdir $(LESSON_DIRS))
+# A lesson folder with a server.cpp and a client.cpp (lesson 07) makes two programs,
+# build/lessons/NN_name_server and NN_name_client, each with the folder's other .cpp
+# files (the module they share); every other folder makes one, build/lessons/NN_name.
+PAIR_LESSONS := $(foreach d,$(LESSON_DIRS),$(if $(wildcard $(d)/server.cpp),$(if $(wildcard $(d)/client.cpp),$(notdir $(d)))))
+LESSONS     := $(filter-out $(PAIR_LESSONS),$(ALL_LESSONS))
+LESSON_BINS := $(LESSONS:%=$(BUILD)/lessons/%) \
+               $(foreach l,$(PAIR_LESSONS),$(BUILD)/lessons/$(l)_server $(BUILD)/lessons/$(l)_client)
 
 # The raw twins: lessons/NN_name/raw.cpp -> build/lessons/NN_name_raw and
 # lessons/NN_name/blocking.cpp -> build/lessons/NN_name_blocking. Each is one file on
@@ -136,7 +142,9 @@ RAW_LIBS    := -lfmt
 # the lesson's main binary: every other .cpp of its folder
 lesson_srcs  = $(filter-out $(RAW_SRCS),$(sort $(wildcard lessons/$(1)/*.cpp)))
 lesson_objs  = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(call lesson_srcs,$(1)))
-LESSON_OBJS := $(foreach l,$(LESSONS),$(call lesson_objs,$(l)))
+LESSON_OBJS := $(foreach l,$(ALL_LESSONS),$(call lesson_objs,$(l)))
+# the objects of one program of a pair: all but the other program's main file
+pair_objs    = $(filter-out $(BUILD)/obj/lessons/$(1)/$(2).o,$(call lesson_objs,$(1)))
 
 # tests/unit/main.cpp is Catch2's runner (CATCH_CONFIG_MAIN): the whole of Catch2's
 # implementation, the longest file of the build to compile (about 45 s with -O2, and
@@ -317,6 +325,16 @@ $(BUILD)/lessons/$(1): $(call lesson_objs,$(1)) $(LIB) $(FLAGS_STAMP)
 	$$(Q)$$(LINK) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS) $$(LDLIBS)
 endef
 $(foreach l,$(LESSONS),$(eval $(call LESSON_RULE,$(l))))
+
+# the two programs of a server/client pair: $(1) the lesson, $(2) server or client,
+# $(3) the other one, left out
+define PAIR_RULE
+$(BUILD)/lessons/$(1)_$(2): $(call pair_objs,$(1),$(3)) $(LIB) $(FLAGS_STAMP)
+	@mkdir -p $$(@D)
+	$$(call msg,LD,$$@)
+	$$(Q)$$(LINK) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS) $$(LDLIBS)
+endef
+$(foreach l,$(PAIR_LESSONS),$(eval $(call PAIR_RULE,$(l),server,client))$(eval $(call PAIR_RULE,$(l),client,server)))
 
 # one binary per raw twin: its one source file, nothing else (see RAW_SRCS)
 $(BUILD)/lessons/%_raw: lessons/%/raw.cpp $(FLAGS_STAMP)

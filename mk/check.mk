@@ -53,6 +53,19 @@ $(ASAN_DIR)/lessons/$(1): $(call asan_lesson_objs,$(1)) $(ASAN_LIB) $(ASAN_FLAGS
 endef
 $(foreach l,$(LESSONS),$(eval $(call ASAN_LESSON_RULE,$(l))))
 
+# The server/client pairs (PAIR_LESSONS in the Makefile, lesson 07): two programs each,
+# sharing the folder's other sources, as in the normal build.
+asan_pair_objs = $(filter-out $(ASAN_DIR)/obj/lessons/$(1)/$(2).o,$(call asan_lesson_objs,$(1)))
+ASAN_LESSON_BINS += $(foreach l,$(PAIR_LESSONS),$(ASAN_DIR)/lessons/$(l)_server $(ASAN_DIR)/lessons/$(l)_client)
+ASAN_LESSON_OBJS += $(foreach l,$(PAIR_LESSONS),$(call asan_lesson_objs,$(l)))
+define ASAN_PAIR_RULE
+$(ASAN_DIR)/lessons/$(1)_$(2): $(call asan_pair_objs,$(1),$(3)) $(ASAN_LIB) $(ASAN_FLAGS_STAMP)
+	@mkdir -p $$(@D)
+	$$(call msg,LD,$$@)
+	$$(Q)$$(ASAN_LINK) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS) $$(LDLIBS)
+endef
+$(foreach l,$(PAIR_LESSONS),$(eval $(call ASAN_PAIR_RULE,$(l),server,client))$(eval $(call ASAN_PAIR_RULE,$(l),client,server)))
+
 # The raw twins (RAW_BINS in the Makefile) under ASan+UBSan: one file each, only fmt.
 ASAN_RAW_BINS := $(RAW_BINS:$(BUILD)/lessons/%=$(ASAN_DIR)/lessons/%)
 
@@ -130,7 +143,7 @@ FUZZ_COMPILE   = $(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer-no-link $(INCLUD
 FUZZ_LINK      = $(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer $(LDFLAGS)
 FUZZ_FLAGS_STAMP := $(FUZZ_DIR)/.flags
 
-FUZZ_LIB_SRCS := $(wildcard $(patsubst %,posix_impl/%.cpp,console errors events loop poller process string_decoder timers trace))
+FUZZ_LIB_SRCS := $(wildcard $(patsubst %,posix_impl/%.cpp,buffer console errors events loop poller process string_decoder timers trace))
 FUZZ_SRCS     := $(sort $(wildcard fuzz/*_fuzz.cpp))
 FUZZ_TARGETS  := $(patsubst fuzz/%.cpp,%,$(FUZZ_SRCS))
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
@@ -229,7 +242,7 @@ check-lint: check-tidy check-cppcheck
 # ---------------------------------------------------------------- the runs
 # The integration suites that run the lesson programs (the others test docs, slides,
 # exercises or the diff scenarios, and need no sanitizer build of the lessons).
-CHECK_INTEGRATION ?= $(wildcard $(patsubst %,tests/integration/%.test.js,lesson00 tcp udp parity))
+CHECK_INTEGRATION ?= $(wildcard $(patsubst %,tests/integration/%.test.js,lesson00 tcp udp parity tftp))
 
 # Sanitizer options for every run: stop at the first report, with a stack trace.
 CHECK_ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1 \

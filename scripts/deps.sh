@@ -45,6 +45,16 @@ EXTRA=(
   # lesson 05: tcpdump reads the capture files of its pages and exercises (tcpdump -r,
   # no root needed) and captures the link in make wire (two small packages)
   "tcpdump:tcpdump"
+  # lesson 07 (TFTP): the real peers of tests/integration/tftp.test.js. The two servers,
+  # tftpd-hpa's in.tftpd and atftpd, are not installed (installing either starts a TFTP
+  # daemon on port 69 for the whole machine, and they conflict): see "TFTP servers,
+  # unpacked" below. libwrap0 is the one library they need that Debian lacks.
+  "tftp:tftp-hpa"
+  "atftp:atftp"
+  "/lib/x86_64-linux-gnu/libwrap.so.0:libwrap0"
+  "curl:curl"
+  # tftp.test.js's loss cases: an nftables rule drops datagrams in a network namespace
+  "nft:nftables"
 )
 # make check and make fuzz: clang 14 for ThreadSanitizer and libFuzzer (whose runtime
 # is in libclang-rt-14-dev), the two linters, valgrind's memcheck.
@@ -177,6 +187,29 @@ else
   fi
   echo "deps: all present"
 fi
+
+# ---------------------------------------------------------------- TFTP servers, unpacked
+# Lesson 07's client is tested against two real TFTP servers, tftpd-hpa's in.tftpd and
+# atftpd (the one that implements windowsize). Installing either package would start a
+# TFTP daemon on port 69 for the whole machine, and the two conflict, so neither is
+# installed: each .deb is downloaded (apt-get download, no root needed) and unpacked
+# with dpkg-deb -x into build/peers/PACKAGE, where the test runs the server in the
+# foreground on a port of its own. A failure here (no network) is only a warning:
+# everything else builds, and the tests that need the server say what is missing.
+for peer in tftpd-hpa:usr/sbin/in.tftpd atftpd:usr/sbin/atftpd; do
+  pkg=${peer%%:*}
+  peer_dir=build/peers/$pkg
+  [[ -x $peer_dir/${peer#*:} ]] && continue
+  command -v dpkg-deb >/dev/null 2>&1 || continue
+  peer_tmp=$(mktemp -d)
+  if (cd "$peer_tmp" && apt-get download "$pkg" >/dev/null 2>&1) &&
+     mkdir -p "$peer_dir" && dpkg-deb -x "$peer_tmp"/"${pkg}"_*.deb "$peer_dir"; then
+    echo "deps: $pkg unpacked into $peer_dir"
+  else
+    echo "deps: warning: could not download $pkg (apt-get download $pkg); tests/integration/tftp.test.js needs it" >&2
+  fi
+  rm -rf "$peer_tmp"
+done
 
 # ---------------------------------------------------------------- Node.js 20
 # The kit reproduces Node.js 20 (Happy Eyeballs' AggregateError, its error texts...) and

@@ -1,0 +1,179 @@
+// Exercise 07.3 (wrong: after a gap, the next window starts at the old window's end).
+//
+// The task (exercises/README.md, 07.3): When the RRQ carries
+// "windowsize" with a value from 1 to 64, answer with an OACK (opcode 6, then
+// "windowsize" NUL value NUL) from the transfer's socket, wait for ACK 0 (retransmit the
+// OACK on the timer), then send that many DATA in a row before waiting. An ACK for a
+// block k in the window means "all up to k arrived": the next window starts at k+1 (a
+// lost DATA makes the client ACK the block before it). Old ACKs change nothing; the
+// timer resends the window from the first block not acknowledged. Without the option,
+// behave as now.
+//
+// RFC 1350 in its simplest form: octet mode, 512-byte blocks, one block per ACK, files
+// from ./server_files, one new socket (TID) per transfer. Run:
+//   build/exercises/07_duplicate_ack/solution --port 16969
+//   tftp -m binary 127.0.0.1 16969 -c get FILE
+#include "args.hpp"
+#include "buffer.hpp"
+#include "console.hpp"
+#include "dgram.hpp"
+#include "process.hpp"
+#include "timers.hpp"
+
+#include <cctype>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace kit;
+
+constexpr std::size_t kBlock = 512;
+constexpr double kTimeoutMs = 200;
+constexpr int kMaxSends = 10;
+
+static Buffer packet(std::uint16_t op, std::uint16_t n, const std::uint8_t* data, std::size_t size) {
+    std::vector<std::uint8_t> b{static_cast<std::uint8_t>(op >> 8), static_cast<std::uint8_t>(op & 0xff),
+                                static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n & 0xff)};
+    b.insert(b.end(), data, data + size);
+    return Buffer(std::move(b));
+}
+
+static Buffer errorPacket(std::uint16_t code, const std::string& message) {
+    std::vector<std::uint8_t> m(message.begin(), message.end());
+    m.push_back(0);
+    return packet(5, code, m.data(), m.size());
+}
+
+// One transfer: its socket (TID), the file, the window in flight, its timer.
+struct Transfer : std::enable_shared_from_this<Transfer> {
+    std::shared_ptr<dgram::Socket> socket = dgram::createSocket("udp4");
+    dgram::RemoteInfo peer;
+    std::vector<std::uint8_t> file;
+    std::uint64_t window = 1;   // DATA packets per ACK (RFC 7440)
+    std::uint64_t acked = 0;    // blocks acknowledged (64 bits; 16 on the wire)
+    bool waitingAck0 = false;   // an OACK went out: DATA 1 waits for ACK 0
+    Buffer oack;
+    int sends = 0;
+    std::shared_ptr<Timeout> timer;
+
+    std::uint64_t blocks() const { return file.size() / kBlock + 1; }  // the last one is short
+
+    // The window: blocks acked+1 .. acked+window, one sendto(2) each, back to back.
+    void sendWindow() {
+        if (waitingAck0) {
+            socket->send(oack, peer.port, peer.address);
+        } else {
+            for (std::uint64_t k = acked + 1; k <= std::min(acked + window, blocks()); ++k) {
+                const std::size_t off = (k - 1) * kBlock;
+                const std::size_t n = std::min(kBlock, file.size() - off);
+                socket->send(packet(3, static_cast<std::uint16_t>(k), file.data() + off, n), peer.port, peer.address);
+            }
+        }
+        ++sends;
+        // One timer per window: when it fires, resend from the first block not
+        // acknowledged (or the OACK); after kMaxSends tries, give up.
+        if (timer) clearTimeout(timer);
+        std::weak_ptr<Transfer> self = weak_from_this();
+        timer = setTimeout([self] {
+            auto t = self.lock();
+            if (!t) return;
+            if (t->sends >= kMaxSends) {
+                t->socket->send(errorPacket(0, "timed out"), t->peer.port, t->peer.address);
+                t->socket->close();
+                return;
+            }
+            t->sendWindow();
+        }, kTimeoutMs);
+    }
+
+    void onMessage(const Buffer& msg, const dgram::RemoteInfo& from) {
+        if (from.port != peer.port || from.address != peer.address) {
+            socket->send(errorPacket(5, "Unknown transfer ID"), from.port, from.address);
+            return;
+        }
+        if (msg.size() < 4) return;
+        const std::uint16_t op = static_cast<std::uint16_t>(msg.data()[0] << 8 | msg.data()[1]);
+        const std::uint16_t n = static_cast<std::uint16_t>(msg.data()[2] << 8 | msg.data()[3]);
+        if (op == 5) { clearTimeout(timer); socket->close(); return; }
+        if (op != 4) return;
+        if (waitingAck0) {
+            if (n != 0) return;
+            waitingAck0 = false;  // the client accepted the options
+            sends = 0;
+            sendWindow();
+            return;
+        }
+        // Which block in flight does it acknowledge? Anything else is old: ignored.
+        std::uint64_t k = 0;
+        for (std::uint64_t j = 1; j <= window && acked + j <= blocks(); ++j)
+            if (static_cast<std::uint16_t>(acked + j) == n) { k = acked + j; break; }
+        if (k == 0) return;
+        // Wrong on purpose: as if the whole window had arrived, whatever k says.
+        acked = std::min(acked + window, blocks());
+        if (acked == blocks()) { clearTimeout(timer); socket->close(); return; }
+        sends = 0;
+        sendWindow();
+    }
+};
+
+int main(int argc, char** argv) {
+    const auto flags = args::parse(argc, argv, 6969);
+    auto server = dgram::createSocket("udp4");
+    server->on("message", [server](const Buffer& msg, const dgram::RemoteInfo& rinfo) {
+        const std::string text(reinterpret_cast<const char*>(msg.data()), msg.size());
+        const auto nul = text.find('\0', 2);
+        if (msg.size() < 4 || msg.data()[1] != 1 || nul == std::string::npos) {
+            server->send(errorPacket(4, "only RRQ here"), rinfo.port, rinfo.address);
+            return;
+        }
+        const std::string name = text.substr(2, nul - 2);
+        // After the mode: option name NUL value NUL... (RFC 2347), names case-insensitive.
+        std::vector<std::pair<std::string, std::string>> options;
+        std::size_t pos = text.find('\0', nul + 1);  // the end of the mode
+        while (pos != std::string::npos && pos + 1 < text.size()) {
+            const auto endName = text.find('\0', pos + 1);
+            if (endName == std::string::npos) break;
+            const auto endValue = text.find('\0', endName + 1);
+            if (endValue == std::string::npos) break;
+            std::string optName = text.substr(pos + 1, endName - pos - 1);
+            for (auto& c : optName) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            options.emplace_back(optName, text.substr(endName + 1, endValue - endName - 1));
+            pos = endValue;
+        }
+
+        if (name.find('/') != std::string::npos) {
+            server->send(errorPacket(2, "Access violation"), rinfo.port, rinfo.address);
+            return;
+        }
+        std::ifstream in("server_files/" + name, std::ios::binary);
+        if (!in) { server->send(errorPacket(1, "File not found"), rinfo.port, rinfo.address); return; }
+        auto t = std::make_shared<Transfer>();
+        t->file.assign(std::istreambuf_iterator<char>(in), {});
+        t->peer = rinfo;
+        for (const auto& [optName, value] : options) {
+            // A value from 1 to 64, digits only; anything else: the option is declined
+            // by leaving it out of the answer (RFC 2347), and the transfer is lock-step.
+            if (optName != "windowsize" || value.empty() || value.size() > 2 ||
+                value.find_first_not_of("0123456789") != std::string::npos)
+                continue;
+            const int w = std::stoi(value);
+            if (w < 1 || w > 64) continue;
+            t->window = static_cast<std::uint64_t>(w);
+            const std::string body = "windowsize" + std::string(1, '\0') + value + std::string(1, '\0');
+            std::vector<std::uint8_t> b{0, 6};
+            b.insert(b.end(), body.begin(), body.end());
+            t->oack = Buffer(std::move(b));
+            t->waitingAck0 = true;
+        }
+        t->socket->on("message", [t](const Buffer& m, const dgram::RemoteInfo& r) { t->onMessage(m, r); });
+        t->socket->bind(0, "127.0.0.1");
+        t->sendWindow();
+    });
+    server->on("listening", [server] { console::log("listening on " + std::to_string(server->address().port)); });
+    server->bind(flags.port, flags.host.value_or("127.0.0.1"));
+    return process::run();
+}

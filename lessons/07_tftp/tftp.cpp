@@ -1,0 +1,271 @@
+// tftp.cpp: one transfer's state machine, tftp::Transfer (see tftp.hpp); the packets
+// are in packet.cpp.
+#include "tftp.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace tftp {
+
+// ---------------------------------------------------------------- Transfer
+
+Transfer::Transfer(std::shared_ptr<kit::dgram::Socket> socket, Peer peer, Role role, kit::UniqueFd file,
+                   std::uint64_t fileSize, Options opts, Done done)
+    : socket_(std::move(socket)), peer_(std::move(peer)), role_(role), file_(std::move(file)),
+      fileSize_(fileSize), opts_(opts), done_(std::move(done)) {
+    // The last block is the first one shorter than blksize: a file of exactly N blocks
+    // ends with an empty DATA N+1, or the receiver could not tell "end" from "more".
+    totalBlocks_ = fileSize_ / opts_.blksize + 1;
+    block_.resize(opts_.blksize);
+}
+
+void Transfer::sizeReceiveBuffer() {
+    // A window arrives as one burst: 16 blocks of 65,464 bytes are 1 MiB, five times
+    // Linux's default receive buffer (212,992 bytes). What does not fit is dropped by
+    // the kernel (Udp: RcvbufErrors in /proc/net/snmp) and costs a timeout: measured,
+    // 1.4 MiB/s instead of 500. TFTP has no flow control to tell the sender; the
+    // receiver can only make room. Twice the window, for the kernel's bookkeeping.
+    if (role_ != Role::Receiver || opts_.windowsize == 1) return;
+    const std::size_t want = std::min<std::size_t>(2 * (opts_.blksize + 4) * opts_.windowsize, 64u << 20);
+    if (want <= 212992) return;
+    try {
+        socket_->setRecvBufferSize(static_cast<int>(want));
+    } catch (const kit::Error&) {
+        // Not bound (closed meanwhile): nothing to size.
+    }
+}
+
+void Transfer::start(std::uint16_t ackBlock) {
+    if (role_ == Role::Sender) { sendWindow(); return; }
+    last_ = makeAck(ackBlock);
+    sendPacket(last_);
+    arm();
+}
+
+void Transfer::startWithOack(kit::Buffer oack) {
+    // RFC 2347: after an OACK to a read request, DATA 1 waits for the client's ACK 0,
+    // the proof that it accepted the options. Until then the OACK is what we resend.
+    last_ = std::move(oack);
+    if (role_ == Role::Sender) waitingOackAck_ = true;
+    sendPacket(last_);
+    arm();
+}
+
+void Transfer::sendTo(const kit::Buffer& b, int port, const std::string& address) {
+    // One sendto(2) per packet, on a later tick (the address is "looked up" first, as
+    // in Node). A send error is not fatal: the datagram is simply lost, as on a bad
+    // network, and the timer retransmits. The callback counts what is still queued:
+    // closing the socket before then would cancel it (ECANCELED), and the final ACK or
+    // the ERROR that ends a transfer would never leave.
+    if (closed_) return;
+    ++pendingSends_;
+    std::weak_ptr<Transfer> self = weak_from_this();
+    socket_->send(b, port, address, [self](const std::optional<kit::Error>&, std::size_t) {
+        auto t = self.lock();
+        if (t && --t->pendingSends_ == 0 && t->closing_) t->closeNow();
+    });
+}
+
+void Transfer::closeWhenSent() {
+    if (closing_) return;
+    closing_ = true;
+    if (pendingSends_ == 0) closeNow();
+}
+
+void Transfer::closeNow() {
+    if (closed_) return;
+    closed_ = true;
+    socket_->close();
+}
+
+void Transfer::onSocketError(const kit::Error& err) {
+    // Sends queued behind a failed bind are dropped without a callback (as in Node), so
+    // nothing is waited for: record the failure and close.
+    closed_ = true;
+    if (!finished_) finish({false, kNotDefined, "socket error: " + err.message, false, 0, retransmissions_});
+    if (timer_) kit::clearTimeout(timer_);
+    try { socket_->close(); } catch (const kit::Error&) {}  // already closed by the failure
+}
+
+void Transfer::sendWindow() {
+    // RFC 7440: up to windowsize DATA packets in a row, then wait for one ACK. With
+    // windowsize 1 this is RFC 1350's lock-step (stop-and-wait).
+    const std::uint64_t end = std::min(acked_ + opts_.windowsize, totalBlocks_);
+    for (std::uint64_t k = acked_ + 1; k <= end; ++k) {
+        const std::uint64_t offset = (k - 1) * opts_.blksize;
+        const std::size_t want = static_cast<std::size_t>(
+            std::min<std::uint64_t>(opts_.blksize, fileSize_ > offset ? fileSize_ - offset : 0));
+        // pread(2) of one block from a regular file: poll(2) cannot wait on a disk, and
+        // Node would send this to the thread pool (fs.read). A block of a file in the
+        // page cache takes microseconds, so the lesson keeps it inline and readable.
+        ssize_t n;
+        do n = ::pread(file_.get(), block_.data(), want, static_cast<off_t>(offset));
+        while (n < 0 && errno == EINTR);
+        if (n < 0 || static_cast<std::size_t>(n) != want) {
+            abort(kNotDefined, n < 0 ? fmt::format("read error: {}", std::strerror(errno)) : "file changed while read");
+            return;
+        }
+        sendPacket(makeData(static_cast<std::uint16_t>(k & 0xffff),
+                            std::span<const std::uint8_t>(block_.data(), want)));
+    }
+    arm();
+}
+
+void Transfer::arm() {
+    if (timer_) kit::clearTimeout(timer_);
+    std::weak_ptr<Transfer> self = weak_from_this();
+    timer_ = kit::setTimeout([self] { if (auto t = self.lock()) t->onTimeout(); }, opts_.timeoutMs);
+}
+
+void Transfer::onTimeout() {
+    if (finished_) { closeWhenSent(); return; }  // the dally after the final ACK is over
+    // Whoever waits retransmits: the sender its window, the receiver its last ACK (so a
+    // lost ACK is recovered even when the sender's timer is slower). Bounded: a peer
+    // that is gone must not keep us sending forever.
+    if (++retries_ > kMaxRetries) {
+        abort(kNotDefined, fmt::format("timed out after {} retries", kMaxRetries));
+        return;
+    }
+    ++retransmissions_;
+    if (role_ == Role::Sender && !waitingOackAck_) sendWindow();
+    else { sendPacket(last_); arm(); }
+}
+
+void Transfer::onMessage(const kit::Buffer& msg, const kit::dgram::RemoteInfo& rinfo) {
+    if (closing_) return;
+    const auto r = parse(std::span<const std::uint8_t>(msg.data(), msg.size()));
+    // RFC 1350 section 4: a packet from another TID (port) is an error *for that
+    // sender*, not for this transfer: it gets ERROR 5 and changes nothing here. This is
+    // what keeps a stray or forged datagram from corrupting a transfer.
+    if (rinfo.port != peer_.port || rinfo.address != peer_.address) {
+        if (!r.packet || r.packet->op != Op::ERROR)  // never answer an ERROR with one
+            sendTo(makeError(kUnknownTid, "Unknown transfer ID"), rinfo.port, rinfo.address);
+        return;
+    }
+    if (!r.packet) { if (!finished_) abort(kIllegal, "Illegal TFTP operation: " + r.error); return; }
+    handle(*r.packet);
+}
+
+void Transfer::handle(const Packet& p) {
+    if (finished_) {
+        // Dallying after our final ACK: the peer did not get it and sent its last DATA
+        // again. Answer with the same ACK, nothing else.
+        if (role_ == Role::Receiver && p.op == Op::DATA) sendPacket(last_);
+        return;
+    }
+    switch (p.op) {
+    case Op::ERROR:
+        finish({false, p.code, p.message, true, 0, retransmissions_});
+        return;
+    case Op::ACK:
+        if (role_ == Role::Sender) { onAck(p.block); return; }
+        break;
+    case Op::DATA:
+        if (role_ == Role::Receiver) { onData(p.block, p.data); return; }
+        break;
+    case Op::OACK:
+        // The server's OACK again: our answer to it (ACK 0 on a get, DATA 1 on a put)
+        // was lost, and its timer resent the OACK. A duplicate, not an error: the
+        // receiver repeats its ACK 0, the sender lets its own timer resend DATA 1.
+        if (role_ == Role::Receiver && received_ == 0) { sendPacket(last_); return; }
+        if (role_ == Role::Sender && acked_ == 0 && !waitingOackAck_) return;
+        break;
+    default:
+        break;
+    }
+    abort(kIllegal, "Illegal TFTP operation");
+}
+
+void Transfer::onAck(std::uint16_t wire) {
+    if (waitingOackAck_) {
+        if (wire != 0) return;
+        waitingOackAck_ = false;
+        retries_ = 0;
+        sendWindow();
+        return;
+    }
+    // Which block does this 16-bit number acknowledge? One of those in flight:
+    // acked_+1 .. acked_+windowsize. Anything else is old (a duplicate, or late).
+    std::uint64_t k = 0;
+    for (std::uint64_t j = 1; j <= opts_.windowsize && acked_ + j <= totalBlocks_; ++j)
+        if (((acked_ + j) & 0xffff) == wire) { k = acked_ + j; break; }
+    // The sorcerer's apprentice (RFC 1123 4.2.3.1): if a duplicate ACK made us send the
+    // next DATA again, every duplicated packet would be doubled forever after. So a
+    // duplicate ACK is ignored; only the timer ever retransmits.
+    if (k == 0) return;
+    acked_ = k;
+    retries_ = 0;
+    if (progress_) progress_(std::min(acked_ * opts_.blksize, fileSize_));
+    if (acked_ == totalBlocks_) {
+        finish({true, 0, {}, false, fileSize_, retransmissions_});
+        return;
+    }
+    sendWindow();  // RFC 7440: a new window starts after the block acknowledged
+}
+
+void Transfer::onData(std::uint16_t wire, std::span<const std::uint8_t> data) {
+    const std::uint64_t expected = received_ + 1;
+    if (wire != (expected & 0xffff)) {
+        // A duplicate (our ACK was lost) or a block after a gap (one was lost): say
+        // again what we have, once per gap with a window, so the sender restarts there.
+        if (opts_.windowsize == 1 || !gapAcked_) {
+            gapAcked_ = true;
+            last_ = makeAck(static_cast<std::uint16_t>(received_ & 0xffff));
+            sendPacket(last_);
+        }
+        return;
+    }
+    if (data.size() > opts_.blksize) { abort(kIllegal, "DATA larger than blksize"); return; }
+    // write(2), in order, to the file we own. Like pread in the sender, a regular file
+    // is written inline (Node would use the thread pool).
+    std::size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(file_.get(), data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            abort(errno == ENOSPC ? kDiskFull : kNotDefined, fmt::format("write error: {}", std::strerror(errno)));
+            return;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    received_ = expected;
+    fileSize_ += data.size();
+    gapAcked_ = false;
+    retries_ = 0;
+    if (progress_) progress_(fileSize_);
+    const bool lastBlock = data.size() < opts_.blksize;
+    if (lastBlock || ++inWindow_ >= opts_.windowsize) {
+        inWindow_ = 0;
+        last_ = makeAck(static_cast<std::uint16_t>(received_ & 0xffff));
+        sendPacket(last_);
+    }
+    if (lastBlock) { finish({true, 0, {}, false, fileSize_, retransmissions_}); return; }
+    arm();
+}
+
+void Transfer::abort(std::uint16_t code, std::string message) {
+    if (finished_) return;
+    sendPacket(makeError(code, message));
+    finish({false, code, std::move(message), false, 0, retransmissions_});
+}
+
+void Transfer::finish(Outcome o) {
+    if (finished_) return;
+    finished_ = true;
+    if (timer_) kit::clearTimeout(timer_);
+    timer_.reset();
+    file_.reset();  // close(2) before the owner renames or unlinks it
+    auto done = std::move(done_);
+    if (done) done(o);
+    // RFC 1350 section 6: the side that sends the final ACK should wait a while
+    // ("dally") in case that ACK is lost and the last DATA comes again. The sender of
+    // the final ACK is the receiver; everybody else closes the TID now.
+    if (o.ok && role_ == Role::Receiver && dally_) arm();
+    else closeWhenSent();
+}
+
+}  // namespace tftp
