@@ -45,7 +45,7 @@ async function main() {
   const ports = { kit: await freePort(), hpa: await freePort() };
   const servers = [
     spawn(SERVER, ['--port', String(ports.kit), '--host', '127.0.0.1', '--dir', dirs.kit, '--overwrite'], { stdio: 'ignore' }),
-    spawn(IN_TFTPD, ['-L', '-s', '-c', '-p', '-U', '000', '-u', 'root', '-a', `:${ports.hpa}`, dirs.hpa], { stdio: 'ignore' }),
+    spawn(IN_TFTPD, ['-L', '-s', '-c', '-p', '-U', '000', '-u', require('node:os').userInfo().username, '-a', `:${ports.hpa}`, dirs.hpa], { stdio: 'ignore' }),
   ];
   const stop = () => { for (const s of servers) s.kill('SIGKILL'); fs.rmSync(base, { recursive: true, force: true }); };
   process.on('exit', stop);

@@ -52,7 +52,7 @@ function parseMark(text) {
   if (!scenario || !/^[a-z0-9-]+$/.test(scenario)) {
     throw new Error(`bad scenario name '${scenario || ''}' (want [a-z0-9-]+, or skip: REASON)`);
   }
-  const mark = { skip: false, scenario, terminal: 2, expect: null, statusAny: false, timeout: null, stop: false };
+  const mark = { skip: false, scenario, terminal: 2, expect: null, statusAny: false, timeout: null, stop: false, needsUserns: false };
   for (const w of words) {
     let m;
     if (w === 'terminal=1') mark.terminal = 1;
@@ -61,7 +61,8 @@ function parseMark(text) {
     else if (w === 'status=any') mark.statusAny = true;
     else if (w === 'stop=1') mark.stop = true;
     else if ((m = /^timeout=(\d+(?:\.\d+)?)$/.exec(w))) mark.timeout = Number(m[1]);
-    else throw new Error(`unknown option '${w}' (known: terminal=1, expect=1, expect, status=any, stop=1, timeout=S)`);
+    else if (w === 'needs=userns') mark.needsUserns = true;
+    else throw new Error(`unknown option '${w}' (known: terminal=1, expect=1, expect, status=any, stop=1, timeout=S, needs=userns)`);
   }
   return mark;
 }
