@@ -18,6 +18,10 @@
 #            (`numgen random mod 100 < N`: tc netem is not in this kernel): lesson 01/02
 #            move a 10 MiB file intact at 1, 5 and 20 %, while lesson 04's single
 #            65,507-byte datagram arrives in about (1-p)^45 of 200 tries
+#   6 dup    nftables' `dup to` sends b a second copy of every packet a sends: lesson
+#            03's server gets lesson 04's one datagram twice (UDP has no sequence numbers),
+#            while lesson 01 saves lesson 02's file once, byte-exact (TCP's sequence
+#            numbers make each second copy a no-op, acknowledged as a duplicate: D-SACK)
 # The pcap files (open them in Wireshark) and the annotated text go to build/wire/
 # (or --out DIR). Everything the script creates (namespaces, veth, nft tables, which
 # live inside the namespaces, processes, temporary files) is removed on exit, also on
@@ -35,7 +39,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BIN=$ROOT/build/lessons
 
-QUICK=0 ONLY="tcp,rst,udp,frag,loss" OUT=$ROOT/build/wire CHECK_ROOT=0
+QUICK=0 ONLY="tcp,rst,udp,frag,loss,dup" OUT=$ROOT/build/wire CHECK_ROOT=0
 while (($#)); do
   case $1 in
     --quick) QUICK=1 ;;
@@ -407,6 +411,55 @@ if want loss; then
       }' "${plot_args[@]}"
   } | tee "$OUT/5-loss.txt"
   grep -q '| NO' "$OUT/5-loss.txt" && fail "a measured share is outside the binomial band (see the table)"
+fi
+
+# ---------------------------------------------------------------- 6 dup
+# nftables' `dup to ADDRESS` (nf_dup_ipv4) clones a packet and routes the clone to
+# ADDRESS: in a's output hook, every packet for b leaves twice. The clone is marked so
+# that it is not cloned again. (Reordering has no nftables statement; tc netem, which
+# does both, is not in this kernel.)
+dup_count() { # packets the dup rule saw so far (each original and its copy)
+  A nft list chain ip kitdup out | awk '/counter packets/ {for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1)}'
+}
+if want dup; then
+  heading "6. Duplication: nftables sends b a second copy of every packet from a (dup to)"
+  A nft add table ip kitdup
+  A nft add chain ip kitdup out '{ type filter hook output priority 0; }'
+  A nft add rule ip kitdup out ip daddr "$IPB" counter dup to "$IPB"
+  # UDP: one datagram sent, two received: each is a message of its own.
+  echo "uma vez só" >"$WORK/a/client_files/client.txt"
+  start_server "$WORK/6-udp.log" "$BIN/03_udp_server" --host "$IPB"
+  wait_line "$WORK/6-udp.log" 'aguardando|escutando|listening' 5 || fail "lesson 03's server did not start"
+  run_in "$NSA" "$WORK/a" "$WORK/6-udp-client.log" "$BIN/04_udp_client" --host "$IPB"
+  sleep 0.5
+  stop_servers
+  got=$(grep -c 'arquivo salvo' "$WORK/6-udp.log" || true)
+  say "UDP: lesson 04's client sent 1 datagram ($(grep -c 'Arquivo enviado' "$WORK/6-udp-client.log" || true) 'Arquivo enviado' line);"
+  say "     lesson 03's server received and saved $got ('arquivo salvo' lines): UDP has no sequence"
+  say "     numbers, so a duplicate is a new message, and the program must cope with it itself"
+  ((got == 2)) || fail "lesson 03's server saved $got datagrams, expected 2"
+  rm -f "$WORK"/b/server_files/*
+  # TCP: the whole upload doubled on the wire, the file saved once, byte-exact.
+  head -c $((QUICK ? 1048576 : 4194304)) /dev/urandom >"$WORK/a/client_files/client.txt"
+  start_server "$WORK/6-tcp.log" "$BIN/01_tcp_server" --host "$IPB"
+  wait_line "$WORK/6-tcp.log" 'escutando porta' 5 || fail "lesson 01's server did not start"
+  B nstat -n >/dev/null   # nstat remembers the counters: the next call shows the difference
+  before=$(dup_count)
+  fg ip netns exec "$NSA" bash -c 'cd "$1" && exec "$2" --host "$3" >/dev/null 2>&1' _ "$WORK/a" "$BIN/02_tcp_client" "$IPB" ||
+    fail "lesson 02's client failed with duplicated packets"
+  wait_line "$WORK/6-tcp.log" 'arquivo salvo' 30 || fail "nothing saved with duplicated packets"
+  stop_servers
+  dsack=$(B nstat -a TcpExtTCPDSACKOldSent 2>/dev/null | awk '/TCPDSACKOldSent/ {print $2}')
+  # The rule's counter sees each packet and its copy: half of it is what TCP sent.
+  sent=$((($(dup_count) - before) / 2))
+  files=$(find "$WORK/b/server_files" -type f | wc -l)
+  cmp -s "$WORK/a/client_files/client.txt" "$WORK"/b/server_files/* && same=yes || same=NO
+  say "TCP: a sent $sent packets to b, and b got each twice; lesson 01 saved $files file, byte-exact: $same;"
+  say "     b's TCP answered ${dsack:-0} duplicate segments with a D-SACK (TcpExtTCPDSACKOldSent):"
+  say "     the sequence numbers say the bytes are already in, and the program never sees them"
+  [[ $same == yes && $files == 1 ]] || fail "TCP did not deliver the file once, byte-exact, with duplicated packets"
+  A nft delete table ip kitdup
+  rm -f "$WORK"/b/server_files/*
 fi
 
 say ""

@@ -140,6 +140,13 @@ describe('lesson 05 on a veth link: scripts/wire.sh --quick', { skip: skip || fa
   it('plots the measured share (#) beside the predicted one (|)', () => {
     assert.match(out, /\n\s+5 % [# |]{51} \d+\.\d % \/ 9\.9 %\n/);
   });
+  it('duplicates every packet from a: UDP hands the one datagram over twice, TCP saves the file once, byte-exact', () => {
+    const dup = out.slice(out.indexOf('==== 6.'));
+    assert.match(dup, /sent 1 datagram \(1 'Arquivo enviado' line\)/);
+    assert.match(dup, /lesson 03's server received and saved 2 \('arquivo salvo' lines\)/);
+    assert.match(dup, /lesson 01 saved 1 file, byte-exact: yes/);
+    assert.match(dup, /answered [1-9]\d* duplicate segments with a D-SACK/);
+  });
 });
 
 describe('lesson 05: an interrupted wire.sh cleans up', { skip: skip || false }, () => {
