@@ -145,7 +145,14 @@ void ReadStream::startRead() {
     reading_ = true;
     loop().queueWork(
         [result, fd = fd_.get()] {
-            for (int i = 0; i < kReadsPerJob; ++i) {
+            // Only a regular file is read ahead: its read(2) never waits for data. A
+            // pipe, a FIFO or a terminal gets one read per job, as in Node: a second
+            // read(2) there would hold the first chunk back until the writer writes
+            // again (and a writer waiting for that chunk would wait forever).
+            struct stat st {};
+            const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+            const int reads = regular ? kReadsPerJob : 1;
+            for (int i = 0; i < reads; ++i) {
                 // Not zeroed first (Node's allocUnsafe): read(2) overwrites what it returns.
                 auto bytes = std::make_unique_for_overwrite<std::uint8_t[]>(kChunkSize);
                 ssize_t n;

@@ -14,8 +14,9 @@
 /// **Read-ahead.** Node asks libuv for one 64 KiB read(2) at a time (`uv_fs_read`):
 /// each chunk is one job on the pool, one wake-up of a pool thread and one of the loop
 /// (project issue 21 counted 33,000 context switches and 8 system calls per chunk for
-/// a 1 GiB upload by lesson 02, against 2 for a plain read/write loop). The kit's job
-/// does up to `kReadsPerJob` read(2)s of 64 KiB in a row, while the loop sends the
+/// a 1 GiB upload by lesson 02, against 2 for a plain read/write loop). On a regular
+/// file, the kit's job does up to `kReadsPerJob` read(2)s of 64 KiB in a row (a pipe or
+/// a FIFO gets one per job, as in Node: a read there waits for its writer), while the loop sends the
 /// chunks read before, and hands them over with one wake-up. The chunks, their order,
 /// `data`/`end`/`error`, and pause/resume are Node's; only fewer hand-offs happen, and
 /// at most 2 x `kReadsPerJob` chunks (512 KiB) wait in the stream instead of Node's one.

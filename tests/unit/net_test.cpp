@@ -8,12 +8,17 @@
 #include "net.hpp"
 #include "timers.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace kit;
@@ -401,6 +406,51 @@ TEST_CASE("a ReadStream paused by its 'data' listener holds the chunks read ahea
     CHECK(sizes == expected);
     CHECK(received == bytes);
     CHECK(endAfterAll);
+    test::requireIdle();
+}
+
+TEST_CASE("a ReadStream on a FIFO emits each chunk as it comes, without waiting for the next write", "[fs]") {
+    // Only a regular file is read ahead (fs.cpp): on a pipe, a second read(2) in the
+    // same pool job would hold the first chunk back until the writer writes again. The
+    // writer here writes its second piece only once the first has been seen as 'data'
+    // (or after 5 s): a stream that reads ahead on a FIFO makes it wait the 5 s.
+    const std::string path = tempPath("stream.fifo");
+    std::remove(path.c_str());
+    REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+    std::atomic<bool> firstSeen{false};
+    std::atomic<bool> writerWaitedInVain{false};
+    std::thread writer([&] {
+        const int fd = ::open(path.c_str(), O_WRONLY);  // blocks until the stream opens it
+        if (fd < 0) return;
+        const std::vector<char> first(fs::ReadStream::kChunkSize, 'a');
+        for (std::size_t done = 0; done < first.size();) {
+            const ssize_t n = ::write(fd, first.data() + done, first.size() - done);
+            if (n <= 0) break;
+            done += static_cast<std::size_t>(n);
+        }
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!firstSeen && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        writerWaitedInVain = !firstSeen;
+        const char tail[] = "the end";
+        (void)!::write(fd, tail, sizeof tail - 1);
+        ::close(fd);
+    });
+    std::size_t total = 0;
+    bool ended = false;
+    auto stream = fs::createReadStream(path);
+    stream->on("data", [&](const Buffer& d) {
+        total += d.size();
+        firstSeen = true;
+    });
+    stream->on("end", [&] { ended = true; });
+    stream.reset();
+    Loop::getDefault().run();
+    writer.join();
+    std::remove(path.c_str());
+    CHECK_FALSE(writerWaitedInVain);
+    CHECK(total == fs::ReadStream::kChunkSize + 7);
+    CHECK(ended);
     test::requireIdle();
 }
 
