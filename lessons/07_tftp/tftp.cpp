@@ -121,6 +121,15 @@ void Transfer::arm() {
     timer_ = kit::setTimeout([self] { if (auto t = self.lock()) t->onTimeout(); }, opts_.timeoutMs);
 }
 
+// The dally lasts kDallyTimeouts of the peer's retransmission timeouts: its copy of
+// the last DATA comes one timeout after the original, and it may be lost on the way
+// too. One timeout only would race the peer's own timer and lose.
+void Transfer::armDally() {
+    if (timer_) kit::clearTimeout(timer_);
+    std::weak_ptr<Transfer> self = weak_from_this();
+    timer_ = kit::setTimeout([self] { if (auto t = self.lock()) t->onTimeout(); }, opts_.timeoutMs * kDallyTimeouts);
+}
+
 void Transfer::onTimeout() {
     if (finished_) { closeWhenSent(); return; }  // the dally after the final ACK is over
     // Whoever waits retransmits: the sender its window, the receiver its last ACK (so a
@@ -153,8 +162,9 @@ void Transfer::onMessage(const kit::Buffer& msg, const kit::dgram::RemoteInfo& r
 void Transfer::handle(const Packet& p) {
     if (finished_) {
         // Dallying after our final ACK: the peer did not get it and sent its last DATA
-        // again. Answer with the same ACK, nothing else.
-        if (role_ == Role::Receiver && p.op == Op::DATA) sendPacket(last_);
+        // again. Answer with the same ACK, and dally again from now: that ACK may be
+        // lost too.
+        if (role_ == Role::Receiver && p.op == Op::DATA && dally_) { sendPacket(last_); armDally(); }
         return;
     }
     switch (p.op) {
@@ -264,7 +274,7 @@ void Transfer::finish(Outcome o) {
     // RFC 1350 section 6: the side that sends the final ACK should wait a while
     // ("dally") in case that ACK is lost and the last DATA comes again. The sender of
     // the final ACK is the receiver; everybody else closes the TID now.
-    if (o.ok && role_ == Role::Receiver && dally_) arm();
+    if (o.ok && role_ == Role::Receiver && dally_) armDally();
     else closeWhenSent();
 }
 

@@ -97,6 +97,8 @@ constexpr std::size_t kMinBlksize = 8, kMaxBlksize = 65464;
 // 9 failures in a row happen with probability 0.36^9, about 1e-4 per block: 5 tries
 // (0.36^6, 2e-3) would abort one 128-block transfer in four.
 constexpr int kMaxRetries = 8;
+/// How many retransmission timeouts the receiver dallies after its final ACK (RFC 1350 section 6).
+constexpr int kDallyTimeouts = 3;
 // Sends of the request before the client gives up (nobody answering at all).
 constexpr int kRequestTries = 5;
 
@@ -176,6 +178,7 @@ private:
     void closeWhenSent();
     void closeNow();
     void arm();
+    void armDally();
     void onTimeout();
     void finish(Outcome o);
     void onAck(std::uint16_t wire);
