@@ -115,20 +115,20 @@ void Transfer::sendWindow() {
     arm();
 }
 
-void Transfer::arm() {
+// One timer per transfer: the retransmission timeout, or after the final ACK the
+// dally (armDally). Either way it ends in onTimeout().
+void Transfer::arm(int ms) {
     if (timer_) kit::clearTimeout(timer_);
     std::weak_ptr<Transfer> self = weak_from_this();
-    timer_ = kit::setTimeout([self] { if (auto t = self.lock()) t->onTimeout(); }, opts_.timeoutMs);
+    timer_ = kit::setTimeout([self] { if (auto t = self.lock()) t->onTimeout(); }, ms);
 }
+
+void Transfer::arm() { arm(opts_.timeoutMs); }
 
 // The dally lasts kDallyTimeouts of the peer's retransmission timeouts: its copy of
 // the last DATA comes one timeout after the original, and it may be lost on the way
 // too. One timeout only would race the peer's own timer and lose.
-void Transfer::armDally() {
-    if (timer_) kit::clearTimeout(timer_);
-    std::weak_ptr<Transfer> self = weak_from_this();
-    timer_ = kit::setTimeout([self] { if (auto t = self.lock()) t->onTimeout(); }, opts_.timeoutMs * kDallyTimeouts);
-}
+void Transfer::armDally() { arm(opts_.timeoutMs * kDallyTimeouts); }
 
 void Transfer::onTimeout() {
     if (finished_) { closeWhenSent(); return; }  // the dally after the final ACK is over

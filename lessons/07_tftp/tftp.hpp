@@ -177,6 +177,7 @@ private:
     void sendTo(const kit::Buffer& b, int port, const std::string& address);
     void closeWhenSent();
     void closeNow();
+    void arm(int ms);
     void arm();
     void armDally();
     void onTimeout();

@@ -18,6 +18,7 @@
 
 const { test, describe } = require('node:test');
 const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const doctest = require('../docs/doctest');
@@ -77,7 +78,6 @@ describe('lesson pages: every command block is marked', () => {
 let usernsProbe = null;
 function unprivilegedUserns() {
   if (usernsProbe === null) {
-    const { spawnSync } = require('node:child_process');
     const cmd = process.getuid() === 0
       ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', 'unshare', '-rn', 'true']]
       : ['unshare', ['-rn', 'true']];

@@ -35,6 +35,10 @@ const KIT = path.dirname(fs.realpathSync(path.join(ROOT, 'lessons')));
 const PEER = path.join(KIT, 'exercises', 'tftp_peer.js');
 const ATFTPD = path.join(KIT, 'build', 'peers', 'atftpd', 'usr', 'sbin', 'atftpd');
 const IN_TFTPD = path.join(KIT, 'build', 'peers', 'tftpd-hpa', 'usr', 'sbin', 'in.tftpd');
+// Each server switches to the user it is told to run as: the one running the test
+// (root or a student's own account), so that no privilege is needed or taken.
+const me = require('node:os').userInfo().username;
+const myGroup = require('node:child_process').execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
 
 after(killAll);
 
@@ -179,10 +183,6 @@ describe('the kit\'s client against in.tftpd (tftpd-hpa) and atftpd', () => {
     const dir = workDir({ serverFiles: true, clientFiles: true });
     const files = path.join(dir, 'server_files');
     const bin = kind === 'hpa' ? IN_TFTPD : ATFTPD;
-    // Each server switches to the user it is told to run as: the one running the test
-    // (root or a student's own account), so that no privilege is needed or taken.
-    const me = require('node:os').userInfo().username;
-    const myGroup = require('node:child_process').execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
     assert.ok(fs.existsSync(bin), `${bin} is missing: run make deps (scripts/deps.sh unpacks it)`);
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = await freeUdpPort();
