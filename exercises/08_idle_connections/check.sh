@@ -35,7 +35,11 @@ for poller in poll epoll; do
   n=$((20 + RANDOM % 41))
   syscall=$poller; [[ $poller == epoll ]] && syscall=epoll_wait
   ex_start "client-$poller" env KIT_POLLER=$poller KIT_TRACE=1 "$EX_BIN" --port "$EX_PORT" --count "$n"
-  ex_wait_exit "$EX_LAST_PID" 10 || ex_fail "KIT_POLLER=$poller --count $n: still running after 10 s"
+  if ! ex_wait_exit "$EX_LAST_PID" 10; then
+    grep -q '^connected' "$EX_TMP/client-$poller.out" ||
+      ex_fail "KIT_POLLER=$poller --count $n: still running after 10 s, and no 'connected $n': were the $n idle connections opened?"
+    ex_fail "KIT_POLLER=$poller --count $n: still running after 10 s (every connection must end after the reply)"
+  fi
   (( EX_STATUS == 0 )) || ex_fail "KIT_POLLER=$poller --count $n: exit status $EX_STATUS"
   grep -qxF "connected $n" "$EX_TMP/client-$poller.out" || ex_fail "KIT_POLLER=$poller --count $n: no line 'connected $n'"
   grep -qxF "reply $word" "$EX_TMP/client-$poller.out" || ex_fail "KIT_POLLER=$poller: no line 'reply $word'"

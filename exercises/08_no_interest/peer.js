@@ -8,9 +8,10 @@
 // or the first thing that went wrong (exit 1).
 //   1. client A: "hello" (line 1: hello), "pause" (paused 1), "more": not printed
 //      within 500 ms, and no "closed 1": a paused client is neither read nor dropped;
-//   2. A resets its connection (RST): the server must stay asleep, under 0.15 s of
-//      CPU in one second (a descriptor left in the epoll set reports the reset's
-//      EPOLLHUP/EPOLLERR on every epoll_wait: a busy loop takes the whole second);
+//   2. A resets its connection (RST): the server must stay asleep, at most 0.05 s of
+//      CPU in 1.5 s (a descriptor left in the epoll set reports the reset's
+//      EPOLLHUP/EPOLLERR on every epoll_wait: a busy loop takes all the CPU it gets,
+//      which even on a loaded machine is far more than that; a sleeping one, none);
 //   3. client B: "resume 1": "resumed 1", then "closed 1" (the reset, read at last);
 //      then "bye" (line 2: bye): the server still serves.
 const fs = require('node:fs');
@@ -54,10 +55,10 @@ const connect = () => new Promise((resolve, reject) => {
   a.resetAndDestroy(); // RST
   await sleep(200);
   const before = cpu();
-  await sleep(1000);
+  await sleep(1500);
   const used = cpu() - before;
-  if (used > 0.15) {
-    throw new Error(`after paused client 1 was reset, the server used ${used.toFixed(2)} s of CPU in 1 s: ` +
+  if (used > 0.05) {
+    throw new Error(`after paused client 1 was reset, the server used ${used.toFixed(2)} s of CPU in 1.5 s: ` +
       'epoll_wait(2) never sleeps (EPOLLHUP/EPOLLERR on a descriptor left in the set with no events)');
   }
   if (has('closed 1')) throw new Error('client 1 was closed while paused: a paused client is not read');
