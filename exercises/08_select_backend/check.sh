@@ -68,7 +68,10 @@ obj=$EX_ROOT/build/obj/exercises/08_select_backend/$EX_VARIANT/poller_select.o
 [[ -f $obj ]] || ex_setup_error "$obj is missing (run: make build/exercises/08_select_backend/$EX_VARIANT)"
 objs=()
 for s in "${SCENARIOS[@]}"; do objs+=("build/obj/tests/diff/scenarios/$s.o"); done
-make -C "$EX_ROOT" -s --no-print-directory "${objs[@]}" build/libposix_impl.a ||
+# One make at a time: the tests check several variants at once, and two makes building
+# the same object side by side would write it together.
+mkdir -p "$EX_ROOT/build"
+flock "$EX_ROOT/build/.check-08_select_backend.lock" make -C "$EX_ROOT" -s --no-print-directory "${objs[@]}" build/libposix_impl.a ||
   ex_setup_error "the scenarios did not build"
 link=$(make -C "$EX_ROOT" -s --no-print-directory --eval 'ex-link: ; @echo "LINK: $(LINK) :: $(LIBS) $(LDLIBS)"' ex-link |
   sed -n 's/^LINK: //p')
