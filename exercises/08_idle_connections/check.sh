@@ -46,6 +46,7 @@ for poller in poll epoll; do
   ex_wait_line server "$EX_SERVER_PID" "ping with $((n + 1)) open" 2 ||
     ex_fail "KIT_POLLER=$poller --count $n: the server did not have $((n + 1)) connections open when the ping came: $(grep '^ping' "$EX_TMP/server.out" | tail -1)"
   # The wait that brought the reply: N + 1 (or more) watched, 1 ready.
+  # shellcheck disable=SC2016
   node -e '
     const [file, syscall, min] = process.argv.slice(1);
     const t = require("fs").readFileSync(file, "utf8").split("\n");
