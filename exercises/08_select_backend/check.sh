@@ -41,6 +41,7 @@ for i in 1 2 3; do
 done
 ex_wait_count server close 3 5 || ex_fail "the server did not see the three connections close"
 # Stop the server itself (strace's child); strace then ends with it.
+# shellcheck disable=SC2013
 for pid in $(cat "/proc/$EX_SERVER_PID/task/"*/children 2>/dev/null); do kill -TERM "$pid" 2>/dev/null; done
 ex_wait_exit "$EX_SERVER_PID" 5 || ex_fail "the server did not end on SIGTERM"
 grep -q '^\[trace\] select(\[ [0-9]' "$EX_TMP/server.out" "$EX_TMP/server.err" ||
@@ -73,6 +74,7 @@ for s in "${SCENARIOS[@]}"; do objs+=("build/obj/tests/diff/scenarios/$s.o"); do
 mkdir -p "$EX_ROOT/build"
 flock "$EX_ROOT/build/.check-08_select_backend.lock" make -C "$EX_ROOT" -s --no-print-directory "${objs[@]}" build/libposix_impl.a ||
   ex_setup_error "the scenarios did not build"
+# shellcheck disable=SC2016
 link=$(make -C "$EX_ROOT" -s --no-print-directory --eval 'ex-link: ; @echo "LINK: $(LINK) :: $(LIBS) $(LDLIBS)"' ex-link |
   sed -n 's/^LINK: //p')
 [[ -n $link ]] || ex_setup_error "cannot read the link command from the Makefile"
