@@ -34,7 +34,8 @@ const L = require('./lib');
 const SERVER = path.join(L.ROOT, 'build/bench-bin/c10k_server');
 const CLIENT = path.join(L.ROOT, 'build/bench-bin/c10k_client');
 const LABELS = { poll: 'kit, poll(2)', epoll: 'kit, epoll(7)', node: 'Node (libuv, epoll)' };
-const KEYS = ['rttMedianUs', 'rttP99Us', 'serverCpuUsPerRtt', 'acceptSeconds', 'rssMiB', 'rounds'];
+const KEYS = ['rttMedianUs', 'rttP99Us', 'serverCpuUsPerRtt', 'acceptSeconds', 'serverAcceptCpuSeconds',
+  'clientAcceptCpuSeconds', 'rssMiB', 'rounds', 'listenOverflows'];
 
 /** The hard RLIMIT_NOFILE of this process (children may raise their soft limit to it). */
 function hardNofile() {
@@ -125,8 +126,8 @@ const us = (x) => (!Number.isFinite(x) ? '-' : x >= 1000 ? Math.round(x).toLocal
 /** The markdown table and the lines under it (bench/report.js prints them too). */
 function table(data) {
   const out = [];
-  out.push('| N idle | server | RTT median (us) | RTT p99 (us) | x its N=100 median | x Node median | server CPU per round trip (us) | time to accept all N (s) | server peak RSS (MiB) | round trips |');
-  out.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('| N idle | server | RTT median (us) | RTT p99 (us) | x its N=100 median | x Node median | server CPU per round trip (us) | time to accept all N (s) | server CPU to accept all N (s) | server peak RSS (MiB) | round trips |');
+  out.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const base = data.results.find((r) => r.n === 100);
   for (const r of data.results) {
     for (const b of data.backends) {
@@ -135,13 +136,16 @@ function table(data) {
       out.push(`| ${r.n.toLocaleString('en-US')} | ${LABELS[b]} | ${us(m.rttMedianUs)} | ${us(m.rttP99Us)} ` +
         `| ${base && base[b] ? fix(m.rttMedianUs / base[b].rttMedianUs, 2) + 'x' : '-'} ` +
         `| ${b !== 'node' && r.node ? fix(m.rttMedianUs / r.node.rttMedianUs, 2) + 'x' : ''} ` +
-        `| ${us(m.serverCpuUsPerRtt)} | ${fix(m.acceptSeconds, 3)} | ${fix(m.rssMiB, 1)} | ${Math.round(m.rounds)} |`);
+        `| ${us(m.serverCpuUsPerRtt)} | ${fix(m.acceptSeconds, 3)} | ${fix(m.serverAcceptCpuSeconds, 3)} | ${fix(m.rssMiB, 1)} | ${Math.round(m.rounds)} |`);
     }
   }
   out.push('');
   out.push(`Medians of ${data.reps} repetition(s); each repetition is ${data.rounds} round trips of ${data.size} bytes ` +
-    `(fewer when ${data.maxSeconds} s ran out: last column), after 200 uncounted. "x Node": below 1 the kit is faster. ` +
+    `(fewer when ${data.maxSeconds} s ran out: last column), after up to 10,000 uncounted ones (at most 1 s: ` +
+    `Node's JIT needs thousands of calls to compile the 'data' listener fully). "x Node": below 1 the kit is faster. ` +
     `Server CPU: its threads' time on CPU (/proc/PID/task/*/schedstat) over the round trips, divided by their number. ` +
+    `Accepting: from the client's first connect(2) to the N-th echo of its greeting (at most 256 in flight), and ` +
+    `the server's CPU time over it; the rest is the client's share and the wait for a CPU. ` +
     `Server and client ${data.cpu === 'none' ? 'not pinned' : `pinned to CPU ${data.cpu}`}; ` +
     `the N idle connections come from ${data.sourcesNote}.`);
   out.push('');
