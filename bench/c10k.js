@@ -81,6 +81,12 @@ async function runOnce(backend, n, o) {
  * neighbouring N where one side is faster and the other slower, with N interpolated
  * in log-log. Returns text.
  */
+// Two significant digits: 13, 140, 2,700.
+const round2 = (x) => {
+  const step = 10 ** Math.max(0, Math.floor(Math.log10(x)) - 1);
+  return Math.round(x / step) * step;
+};
+
 function crossing(results, backend, key) {
   const pts = results.filter((r) => r[backend] && r.node && r[backend][key] > 0 && r.node[key] > 0)
     .map((r) => ({ n: r.n, lr: Math.log(r[backend][key] / r.node[key]) }));
@@ -93,7 +99,7 @@ function crossing(results, backend, key) {
       const f = a.lr / (a.lr - b.lr);
       const at = Math.exp(Math.log(a.n) + f * (Math.log(b.n) - Math.log(a.n)));
       const way = a.lr <= 0 ? 'slower than Node' : 'faster than Node';
-      return `becomes ${way} between ${name(a.n)} and ${name(b.n)} connections (about ${name(Math.round(at / 10) * 10)})`;
+      return `becomes ${way} between ${name(a.n)} and ${name(b.n)} connections (about ${name(round2(at))})`;
     }
   }
   const first = pts[0].n;

@@ -131,9 +131,9 @@ if (have("c10k.dat")) {
   set output dir."/c10k.png"
   set terminal pngcairo size 1200,560 font ",11" noenhanced
   set multiplot layout 1,2 title "N idle connections, one active: echo round trips of 64 B (medians; lower is better)"
-  unset xrange
-  unset yrange
   set autoscale
+  stats f u 1 nooutput
+  set xrange [STATS_min / 1.5 : STATS_max * 1.5]
   set logscale xy
   set format x "%g"
   set format y "%g"

@@ -139,6 +139,7 @@ function main() {
   const roundsText = [
     tcp && `TCP ${tcp.rounds} round(s)${tcp.bigRounds !== tcp.rounds ? ` (${tcp.bigRounds} at 1 GiB)` : ''}`,
     conc && `concurrency ${conc.rounds}`, udp && `UDP ${udp.rounds}`, timers && `timers ${timers.rounds}`,
+    c10k && `C10K ${c10k.reps}`,
   ].filter(Boolean).join(', ');
   const big = tcp && tcp.results.find((r) => r.mib === Math.max(...tcp.results.map((x) => x.mib)));
   const lines = [];
