@@ -23,7 +23,7 @@
 // and the client spreads its source addresses over 127.0.0.2, .3, ... (one per 20,000
 // connections, at least 4), each with its own ephemeral ports.
 //
-// Usage: node bench/c10k.js [--n 10,100,1000,3000,10000,max] [--rounds 2000] [--reps 3]
+// Usage: node bench/c10k.js [--n 10,100,1000,3000,10000,max] [--rounds 2000] [--reps 5]
 //          [--max-seconds 5] [--backends poll,epoll,node] [--cpu N|none]
 //          [--out build/bench/c10k.json]   (with --out the table is left to bench/report.js)
 const fs = require('node:fs');
@@ -76,36 +76,42 @@ async function runOnce(backend, n, o) {
   }
 }
 
-/**
- * Where `backend` crosses Node along N, by a measure (key): the first pair of
- * neighbouring N where one side is faster and the other slower, with N interpolated
- * in log-log. Returns text.
- */
 // Two significant digits: 13, 140, 2,700.
 const round2 = (x) => {
   const step = 10 ** Math.max(0, Math.floor(Math.log10(x)) - 1);
   return Math.round(x / step) * step;
 };
 
+/**
+ * Where `backend` crosses Node along N, by a measure (key), as text. A clean crossing
+ * (faster below some N, slower from there on, or the reverse) is given with its N
+ * interpolated in log-log between the two neighbouring N measured. A side that changes
+ * more than once is named N by N: on this machine that is noise between repetitions
+ * (its speed changes by tens of percent from one second to the next), not a crossing.
+ */
 function crossing(results, backend, key) {
-  const pts = results.filter((r) => r[backend] && r.node && r[backend][key] > 0 && r.node[key] > 0)
-    .map((r) => ({ n: r.n, lr: Math.log(r[backend][key] / r.node[key]) }));
+  const pts = results.filter((r) => r[backend] && r.node && r[backend][key] > 0 && r.node[key] > 0 && r.n > 0)
+    .map((r) => ({ n: r.n, ratio: r[backend][key] / r.node[key] }));
   if (pts.length === 0) return 'not measured';
   const name = (n) => n.toLocaleString('en-US');
-  for (let i = 1; i < pts.length; i++) {
+  const span = `${name(pts[0].n)} to ${name(pts[pts.length - 1].n)}`;
+  const slower = pts.map((p) => p.ratio > 1);
+  const changes = slower.slice(1).map((x, i) => x !== slower[i]).filter(Boolean).length;
+  if (changes === 0) {
+    return `${slower[0] ? 'slower' : 'faster'} than Node at every N measured (${span}): no crossing`;
+  }
+  if (changes === 1) {
+    const i = slower.findIndex((x) => x !== slower[0]);
     const a = pts[i - 1];
     const b = pts[i];
-    if ((a.lr <= 0) !== (b.lr <= 0) && a.n > 0) {
-      const f = a.lr / (a.lr - b.lr);
-      const at = Math.exp(Math.log(a.n) + f * (Math.log(b.n) - Math.log(a.n)));
-      const way = a.lr <= 0 ? 'slower than Node' : 'faster than Node';
-      return `becomes ${way} between ${name(a.n)} and ${name(b.n)} connections (about ${name(round2(at))})`;
-    }
+    const f = Math.log(a.ratio) / (Math.log(a.ratio) - Math.log(b.ratio));
+    const at = Math.exp(Math.log(a.n) + f * (Math.log(b.n) - Math.log(a.n)));
+    return `${slower[0] ? 'slower' : 'faster'} than Node up to ${name(a.n)}, ${slower[0] ? 'faster' : 'slower'} from ` +
+      `${name(b.n)} on: crosses about ${name(round2(at))}`;
   }
-  const first = pts[0].n;
-  const last = pts[pts.length - 1].n;
-  return pts[0].lr <= 0 ? `faster than Node (or equal) at every N measured (${name(first)} to ${name(last)}): no crossing`
-    : `slower than Node at every N measured (${name(first)} to ${name(last)}): no crossing`;
+  const odd = pts.filter((p, i) => slower[i] !== slower[0]);
+  return `no clean crossing: ${slower[0] ? 'slower' : 'faster'} than Node at every N but ` +
+    `${odd.map((p) => `${name(p.n)} (${p.ratio.toFixed(2)}x)`).join(', ')}`;
 }
 
 /** The goal of issue 18 at 10,000 (or the nearest N measured), as text lines. */
@@ -180,7 +186,7 @@ async function main() {
   }
   const o = {
     rounds: Number(opt.rounds || process.env.BENCH_C10K_ROUNDS || 2000),
-    reps: Number(opt.reps || process.env.BENCH_C10K_REPS || 3),
+    reps: Number(opt.reps || process.env.BENCH_C10K_REPS || 5),
     maxSeconds: Number(opt['max-seconds'] || process.env.BENCH_C10K_MAX_SECONDS || 5),
     cpu: opt.cpu ?? process.env.BENCH_C10K_CPU ?? String(os.availableParallelism() - 1),
   };

@@ -45,7 +45,7 @@
 #                      RLIMIT_NOFILE less 100 (default 10,100,1000,3000,10000,max; bench/c10k.js)
 #   BENCH_C10K_ROUNDS  round trips per C10K run (default 2000; fewer if BENCH_C10K_MAX_SECONDS,
 #                      default 5, runs out: poll(2) at 20,000 takes milliseconds each)
-#   BENCH_C10K_REPS    repetitions of every C10K run (default 3)
+#   BENCH_C10K_REPS    repetitions of every C10K run (default 5)
 #   BENCH_C10K_CPU     the CPU both C10K programs are pinned to (default the last; none: unpinned)
 #   BENCH_NOFILE       soft RLIMIT_NOFILE wanted (default 4096; raised up to the hard
 #                      limit; concurrency levels that do not fit are skipped)
@@ -119,6 +119,6 @@ node bench/tftp-bench.js --mib "${BENCH_TFTP_MIB:-32}" --rounds "${BENCH_TFTP_RO
 echo
 echo "== lesson 08, C10K: N idle connections and one active, the kit on poll and epoll vs Node =="
 node bench/c10k.js --n "${BENCH_C10K_N:-10,100,1000,3000,10000,max}" --rounds "${BENCH_C10K_ROUNDS:-2000}" \
-  --reps "${BENCH_C10K_REPS:-3}" --out "$OUT/c10k.json"
+  --reps "${BENCH_C10K_REPS:-5}" --out "$OUT/c10k.json"
 echo
 BENCH_SECONDS=$((SECONDS - start)) BENCH_LOAD_START=$load_start node bench/report.js --dir "$OUT"
