@@ -6,12 +6,16 @@
 //   epoll  the kit's loop on epoll(7)      KIT_POLLER=epoll build/bench-bin/c10k_server
 //   node   Node (libuv, epoll on Linux)    node bench/c10k_server.js (the same program)
 // The load generator is bench/c10k_client.c (build/bench-bin/c10k_client), the same for
-// all three. For each N, each backend: start the server on a free port, run the client
-// (N connections, each echoed once, then idle: "time to accept all N"; then --rounds
-// round trips of 64 bytes on one more connection: median and p99 round-trip time; the
-// server's CPU time over them, per round trip), read the server's peak RSS, kill it.
-// Repetitions (--reps) go through every N, and at each N the backends' order rotates;
-// the report gives the median of the repetitions' figures.
+// all three. For each N, the three servers run at once, each on a free port with its
+// own client: one after the other, each client opens N connections, each echoed once,
+// then idle ("time to accept all N"), and warms its server up. Then --rounds round trips
+// of 64 bytes per server on one more connection each, in --blocks blocks, one block per
+// server in turn (the order rotating): this machine's speed changes by tens of percent
+// from one second to the next, and a server measured alone in a slow second looked
+// slower than another measured alone in a fast one. Per server: median and p99
+// round-trip time, its CPU time over the round trips per round trip, its peak RSS.
+// Repetitions (--reps) go through every N, the order of the servers rotating; the
+// report gives the median of the repetitions' figures.
 //
 // Server and client are pinned to one CPU (--cpu, default the last one; "none": not
 // pinned). On 2 vCPUs an unpinned round trip is bimodal: waking a process on the other
@@ -24,11 +28,13 @@
 // connections, at least 4), each with its own ephemeral ports.
 //
 // Usage: node bench/c10k.js [--n 10,100,1000,3000,10000,max] [--rounds 2000] [--reps 5]
-//          [--max-seconds 5] [--backends poll,epoll,node] [--cpu N|none]
+//          [--blocks 10] [--max-seconds 5] [--backends poll,epoll,node] [--cpu N|none]
 //          [--out build/bench/c10k.json]   (with --out the table is left to bench/report.js)
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const readline = require('node:readline');
 const L = require('./lib');
 
 const SERVER = path.join(L.ROOT, 'build/bench-bin/c10k_server');
@@ -50,29 +56,106 @@ function levels(text) {
   return { ns: ok.filter((n) => n <= max), skipped: ok.filter((n) => n > max), max };
 }
 
-async function runOnce(backend, n, o) {
+/**
+ * The load generator in command mode (c10k_client --commands 1): its first line (the
+ * accept phase) resolves `ready`; block(k, seconds) asks for k round trips and resolves
+ * with that block's times and the server's CPU over it; quit() lets it check the idle
+ * connections, reset them and exit.
+ */
+class Client {
+  constructor(argv) {
+    this.child = L.track(spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] }));
+    this.stderr = '';
+    this.child.stderr.setEncoding('utf8').on('data', (d) => { this.stderr += d; });
+    this.waiting = [];
+    this.closed = new Promise((resolve) => this.child.on('close', (code, signal) => {
+      for (const w of this.waiting) w.reject(new Error(`c10k_client exited ${code ?? signal}: ${this.stderr.trim()}`));
+      this.waiting = [];
+      resolve(code ?? signal);
+    }));
+    readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
+      const w = this.waiting.shift();
+      if (w) w.resolve(JSON.parse(line));
+    });
+    this.ready = this.next();
+  }
+
+  next() {
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  block(k, seconds) {
+    const reply = this.next();
+    this.child.stdin.write(`R ${k} ${seconds}\n`);
+    return reply;
+  }
+
+  async quit() {
+    this.child.stdin.end('Q\n');
+    const code = await this.closed;
+    if (code !== 0) throw new Error(`c10k_client exited ${code}: ${this.stderr.trim()}`);
+  }
+
+  kill() {
+    this.child.kill('SIGKILL');
+    return this.closed;
+  }
+}
+
+/**
+ * One repetition at one N: the three servers run at once, each with its own client
+ * holding N idle connections to it (set up one after the other: "accept"), then the
+ * round trips go in blocks, one block per server in turn, so that all three share the
+ * same seconds of this machine, whose speed changes by tens of percent from one second
+ * to the next. Returns { backend: { rttMedianUs, rttP99Us, serverCpuUsPerRtt, ... } }.
+ */
+async function runN(n, order, o) {
   const pin = o.cpu === 'none' ? [] : ['taskset', '-c', String(o.cpu)];
-  const port = await L.freePort();
-  const argv = backend === 'node'
-    ? [process.execPath, path.join(__dirname, 'c10k_server.js')]
-    : ['env', `KIT_POLLER=${backend}`, SERVER];
-  const server = new L.ServerProcess([...pin, ...argv, '--port', String(port), '--host', '127.0.0.1'], L.TMP);
+  const servers = {};
+  const clients = {};
+  const out = {};
   try {
-    await server.waitPrefix('escutando porta');
-    const overflows0 = L.netCounter('TcpExt', 'ListenOverflows');
-    const sources = Math.max(4, Math.ceil(n / 20000));
-    const out = await L.run([...pin, CLIENT, '--port', String(port), '--n', String(n), '--rounds', String(o.rounds),
-      '--max-seconds', String(o.maxSeconds), '--sources', String(sources), '--server-pid', String(server.pid)],
-    { timeoutMs: 300000 });
-    const r = JSON.parse(out);
-    r.rssMiB = L.peakRssMiB(server.pid);
-    // SYNs dropped by a full accept queue (the whole network namespace: other traffic
-    // counts too). The client's window keeps the queue short, so a 1 s accept time with
-    // a count here is a SYN sent again after the 1 s retransmission timeout.
-    r.listenOverflows = L.netCounter('TcpExt', 'ListenOverflows') - overflows0;
-    return r;
+    for (const b of order) {
+      const port = await L.freePort();
+      const argv = b === 'node' ? [process.execPath, path.join(__dirname, 'c10k_server.js')]
+        : ['env', `KIT_POLLER=${b}`, SERVER];
+      servers[b] = { port, proc: new L.ServerProcess([...pin, ...argv, '--port', String(port), '--host', '127.0.0.1'], L.TMP) };
+    }
+    for (const b of order) {
+      await servers[b].proc.waitPrefix('escutando porta');
+      const overflows0 = L.netCounter('TcpExt', 'ListenOverflows');
+      clients[b] = new Client([...pin, CLIENT, '--port', String(servers[b].port), '--n', String(n), '--commands', '1',
+        '--rounds', String(o.rounds), '--sources', String(Math.max(4, Math.ceil(n / 20000))),
+        '--server-pid', String(servers[b].proc.pid)]);
+      out[b] = { ...(await clients[b].ready), rtts: [], cpuSeconds: 0 };
+      // SYNs dropped by a full accept queue (the whole network namespace: other traffic
+      // counts too). The client's window keeps the queue short, so a 1 s accept time with
+      // a count here is a SYN sent again after the 1 s retransmission timeout.
+      out[b].listenOverflows = L.netCounter('TcpExt', 'ListenOverflows') - overflows0;
+    }
+    const per = Math.max(1, Math.round(o.rounds / o.blocks));
+    for (let blk = 0; blk < o.blocks; blk++) {
+      const turn = [...order];
+      for (let k = 0; k < blk % turn.length; k++) turn.push(turn.shift());
+      for (const b of turn) {
+        const r = await clients[b].block(per, o.maxSeconds / o.blocks);
+        out[b].rtts.push(...r.rttUs);
+        out[b].cpuSeconds += r.serverCpuSeconds;
+      }
+    }
+    for (const b of order) {
+      await clients[b].quit();
+      const x = out[b];
+      const sorted = x.rtts.sort((p, q) => p - q);
+      const rank = (q) => sorted[Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length))) - 1];
+      Object.assign(x, { rounds: sorted.length, rttMedianUs: rank(0.5), rttP99Us: rank(0.99),
+        serverCpuUsPerRtt: 1e6 * x.cpuSeconds / sorted.length, rssMiB: L.peakRssMiB(servers[b].proc.pid) });
+      delete x.rtts;
+    }
+    return out;
   } finally {
-    await server.stop();
+    for (const c of Object.values(clients)) await c.kill();
+    for (const sv of Object.values(servers)) await sv.proc.stop();
   }
 }
 
@@ -153,7 +236,8 @@ function table(data) {
   }
   out.push('');
   out.push(`Medians of ${data.reps} repetition(s); each repetition is ${data.rounds} round trips of ${data.size} bytes ` +
-    `(fewer when ${data.maxSeconds} s ran out: last column), after up to 10,000 uncounted ones (at most 1 s: ` +
+    `per server in ${data.blocks} blocks, the three servers' blocks in turn, all three servers holding their N ` +
+    `connections at once (fewer round trips when ${data.maxSeconds} s ran out: last column), after up to 10,000 uncounted ones (at most 1 s: ` +
     `Node's JIT needs thousands of calls to compile the 'data' listener fully). "x Node": below 1 the kit is faster. ` +
     `Server CPU: its threads' time on CPU (/proc/PID/task/*/schedstat) over the round trips, divided by their number. ` +
     `Accepting: from the client's first connect(2) to the N-th echo of its greeting (at most 256 in flight), and ` +
@@ -188,6 +272,7 @@ async function main() {
     rounds: Number(opt.rounds || process.env.BENCH_C10K_ROUNDS || 2000),
     reps: Number(opt.reps || process.env.BENCH_C10K_REPS || 5),
     maxSeconds: Number(opt['max-seconds'] || process.env.BENCH_C10K_MAX_SECONDS || 5),
+    blocks: Number(opt.blocks || 10),
     cpu: opt.cpu ?? process.env.BENCH_C10K_CPU ?? String(os.availableParallelism() - 1),
   };
   const backends = String(opt.backends || 'poll,epoll,node').split(',').filter((b) => LABELS[b]);
@@ -203,8 +288,9 @@ async function main() {
       for (let k = 0; k < turn % order.length; k++) order.push(order.shift());
       turn++;
       const line = [];
+      const got = await runN(n, order, o);
       for (const b of order) {
-        const r = await runOnce(b, n, o);
+        const r = got[b];
         runs[b][n].push(r);
         line.push(`${b} ${us(r.rttMedianUs)} us (p99 ${us(r.rttP99Us)}, CPU ${us(r.serverCpuUsPerRtt)} us, ` +
           `accept ${fix(r.acceptSeconds, 2)} s)`);
@@ -219,7 +305,8 @@ async function main() {
     }
     return r;
   });
-  const data = { kind: 'c10k', ns, skipped, backends, reps: o.reps, rounds: o.rounds, size: 64, maxSeconds: o.maxSeconds,
+  const data = { kind: 'c10k', ns, skipped, backends, reps: o.reps, rounds: o.rounds, blocks: o.blocks, size: 64,
+    maxSeconds: o.maxSeconds,
     cpu: o.cpu, hardNofile: hardNofile(), sourcesNote: '127.0.0.2 to 127.0.0.5, in turn',
     results, runs };
   if (opt.out) {

@@ -30,7 +30,7 @@
  *
  * Usage: c10k_client --port P --n N [--host 127.0.0.1] [--rounds 2000] [--warmup 10000]
  *                    [--warmup-seconds 1] [--max-seconds 20] [--size 64] [--sources 4] [--window 256]
- *                    [--server-pid PID] [--timeout 120]
+ *                    [--server-pid PID] [--timeout 120] [--commands 1]
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -181,9 +181,27 @@ static void readAll(int fd, char *p, size_t n) {
   }
 }
 
+/* Round trips on fd until `rounds` are done or `seconds` have passed (at least one);
+ * each one's time goes to rtt[]. Returns how many were done. */
+static long roundTrips(int fd, char *msg, char *echo, int size, double *rtt, long rounds, double seconds, long *serial) {
+  const double t0 = now();
+  long done = 0;
+  while (done < rounds) {
+    msg[0] = (char)('A' + (*serial)++ % 26); /* each round's request differs from the last */
+    const double a = now();
+    writeAll(fd, msg, (size_t)size);
+    readAll(fd, echo, (size_t)size);
+    const double b = now();
+    if (memcmp(msg, echo, (size_t)size) != 0) die("round trip %ld: the echo differs from the request", *serial);
+    rtt[done++] = b - a;
+    if (b - t0 > seconds) break;
+  }
+  return done;
+}
+
 int main(int argc, char **argv) {
   const char *host = "127.0.0.1";
-  int port = 0, size = 64, sources = 4, window = 256, timeout = 120;
+  int port = 0, size = 64, sources = 4, window = 256, timeout = 120, commands = 0;
   long n = 100, rounds = 2000, warmup = 10000, pid = 0;
   double maxSeconds = 20, warmupSeconds = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -200,6 +218,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--window")) window = atoi(v);
     else if (!strcmp(k, "--server-pid")) pid = atol(v);
     else if (!strcmp(k, "--timeout")) timeout = atoi(v);
+    else if (!strcmp(k, "--commands")) commands = atoi(v);
     else die("unknown option %s", k);
   }
   if (argc % 2 == 0) die("options come in pairs: --name value");
@@ -284,19 +303,33 @@ int main(int argc, char **argv) {
     writeAll(fd, msg, (size_t)size);
     readAll(fd, echo, (size_t)size);
   }
+  long serial = 0;
+  if (commands) {
+    /* --commands 1: the caller runs blocks of round trips, interleaved with other
+     * clients' (bench/c10k.js runs one per server, so that all three servers are
+     * measured in the same seconds). One JSON line now; then, per line on stdin,
+     * "R rounds seconds": that block's round trips, as one JSON line of times (us)
+     * and the server's CPU over it; "Q" (or end of input): the checks below, exit. */
+    printf("{\"n\":%ld,\"acceptSeconds\":%.6f,\"serverAcceptCpuSeconds\":%.6f,\"clientAcceptCpuSeconds\":%.6f,"
+           "\"warmup\":%ld}\n", n, acceptSeconds, acceptCpu1.schedSeconds - acceptCpu0.schedSeconds, clientAcceptCpu, warm);
+    fflush(stdout);
+    char line[128];
+    while (fgets(line, sizeof line, stdin) && line[0] == 'R') {
+      long k = 0;
+      double secs = 0;
+      if (sscanf(line + 1, "%ld %lf", &k, &secs) != 2 || k < 1 || k > rounds) die("bad command: %s", line);
+      const struct cpu c0 = serverCpu(pid);
+      const long got = roundTrips(fd, msg, echo, size, rtt, k, secs, &serial);
+      const struct cpu c1 = serverCpu(pid);
+      printf("{\"serverCpuSeconds\":%.9f,\"rttUs\":[", c1.schedSeconds - c0.schedSeconds);
+      for (long i = 0; i < got; i++) printf("%s%.2f", i ? "," : "", 1e6 * rtt[i]);
+      printf("]}\n");
+      fflush(stdout);
+    }
+  }
   const struct cpu before = serverCpu(pid);
   const double t0 = now();
-  long done = 0;
-  while (done < rounds) {
-    msg[0] = (char)('A' + done % 26); /* each round's request differs from the last */
-    const double a = now();
-    writeAll(fd, msg, (size_t)size);
-    readAll(fd, echo, (size_t)size);
-    const double b = now();
-    if (memcmp(msg, echo, (size_t)size) != 0) die("round trip %ld: the echo differs from the request", done + 1);
-    rtt[done++] = b - a;
-    if (b - t0 > maxSeconds) break;
-  }
+  const long done = commands ? 0 : roundTrips(fd, msg, echo, size, rtt, rounds, maxSeconds, &serial);
   const double elapsed = now() - t0;
   const struct cpu after = serverCpu(pid);
 
@@ -312,6 +345,7 @@ int main(int argc, char **argv) {
   }
   if (broken) die("%ld of the %ld idle connections were closed or reset during the round trips", broken, n);
 
+  if (!commands) { /* (with --commands, every block was reported already) */
   qsort(rtt, (size_t)done, sizeof *rtt, cmpDouble);
   double sum = 0;
   for (long i = 0; i < done; i++) sum += rtt[i];
@@ -323,6 +357,7 @@ int main(int argc, char **argv) {
          1e6 * (after.schedSeconds - before.schedSeconds) / (double)done,
          1e6 * (after.tickSeconds - before.tickSeconds) / (double)done, (unsigned long)lim.rlim_cur);
   fflush(stdout);
+  }
 
   /* 5. Reset every connection: no TIME_WAIT on either side. */
   struct linger lg = {.l_onoff = 1, .l_linger = 0};
