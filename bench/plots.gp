@@ -129,8 +129,8 @@ if (have("c10k.dat")) {
   # RTT median (us), RTT p99 (us), server CPU per round trip (us), accept seconds, RSS MiB.
   f = dir."/c10k.dat"
   set output dir."/c10k.png"
-  set terminal pngcairo size 1200,560 font ",11" noenhanced
-  set multiplot layout 1,2 title "N idle connections, one active: echo round trips of 64 B (medians; lower is better)"
+  set terminal pngcairo size 1680,560 font ",11" noenhanced
+  set multiplot layout 1,3 title "N idle connections, one active: echo round trips of 64 B (medians; lower is better)"
   set autoscale
   stats f u 1 nooutput
   set xrange [STATS_min / 1.5 : STATS_max * 1.5]
@@ -149,6 +149,10 @@ if (have("c10k.dat")) {
 
   set title "server CPU time per round trip (us)"
   plot f u 1:4 w lp ls 11 t "kit, poll(2)", f u 1:9 w lp ls 12 t "kit, epoll(7)", f u 1:14 w lp ls 13 t "Node (libuv, epoll)"
+
+  set title "time to accept all N (s)"
+  set ylabel "s (log scale)"
+  plot f u 1:5 w lp ls 11 t "kit, poll(2)", f u 1:10 w lp ls 12 t "kit, epoll(7)", f u 1:15 w lp ls 13 t "Node (libuv, epoll)"
   unset multiplot
   unset logscale
 }
