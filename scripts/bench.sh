@@ -56,6 +56,7 @@
 #   BENCH_QUICK=1      a quick check that everything works (about 20 s): sizes 1,16,
 #                      1 round, 5,000 datagrams, 64 MiB past the retained slice;
 #                      explicit knobs still win
+#                      (C10K: N = 100 and 1,000, 500 round trips, 1 repetition: about 3 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
