@@ -1,5 +1,5 @@
 # bench/plots.gp -- the plots of `make bench`, drawn from the medians that
-# bench/report.js writes (tcp.dat, concurrency.dat, udp.dat; see their first line).
+# bench/report.js writes (tcp.dat, concurrency.dat, udp.dat, c10k.dat; see their first line).
 #
 #   gnuplot -e "dir='build/bench'" bench/plots.gp
 #
@@ -122,4 +122,37 @@ if (have("udp.dat")) {
   plot f u 0:3:(color($0)):xtic(1) w boxes lc rgb variable, \
        f u 0:3:(sprintf("%.1f%%", $3)) w labels offset 0,1
   unset multiplot
+}
+
+if (have("c10k.dat")) {
+  # C10K (issue 18, item 3). Columns: n, then for poll (2-6), epoll (7-11), node (12-16):
+  # RTT median (us), RTT p99 (us), server CPU per round trip (us), accept seconds, RSS MiB.
+  f = dir."/c10k.dat"
+  set output dir."/c10k.png"
+  set terminal pngcairo size 1680,560 font ",11" noenhanced
+  set multiplot layout 1,3 title "N idle connections, one active: echo round trips of 64 B (medians; lower is better)"
+  set autoscale
+  stats f u 1 nooutput
+  set xrange [STATS_min / 1.5 : STATS_max * 1.5]
+  set logscale xy
+  set format x "%g"
+  set format y "%g"
+  set xlabel "idle connections (log scale)"
+  set key top left box opaque
+  set style line 11 lc rgb "#ff7f0e" lw 2 pt 9 ps 1.2     # kit, poll
+  set style line 12 lc rgb "#1f77b4" lw 2 pt 7 ps 1.2     # kit, epoll
+  set style line 13 lc rgb "#d62728" lw 2 pt 5 ps 1.2     # Node
+
+  set title "round-trip time, median (us)"
+  set ylabel "us (log scale)"
+  plot f u 1:2 w lp ls 11 t "kit, poll(2)", f u 1:7 w lp ls 12 t "kit, epoll(7)", f u 1:12 w lp ls 13 t "Node (libuv, epoll)"
+
+  set title "server CPU time per round trip (us)"
+  plot f u 1:4 w lp ls 11 t "kit, poll(2)", f u 1:9 w lp ls 12 t "kit, epoll(7)", f u 1:14 w lp ls 13 t "Node (libuv, epoll)"
+
+  set title "time to accept all N (s)"
+  set ylabel "s (log scale)"
+  plot f u 1:5 w lp ls 11 t "kit, poll(2)", f u 1:10 w lp ls 12 t "kit, epoll(7)", f u 1:15 w lp ls 13 t "Node (libuv, epoll)"
+  unset multiplot
+  unset logscale
 }

@@ -8,6 +8,7 @@
 // with the machine's description to DIR/report.md, writes the medians as gnuplot data
 // (tcp.dat, concurrency.dat, udp.dat) and draws the plots (bench/plots.gp):
 // tcp-time.png, tcp-throughput.png, tcp-rss.png, concurrency.png, udp.png.
+// The C10K part (bench/c10k.js, c10k.json) gets its own table and c10k.dat, c10k.png.
 //
 // Usage: node bench/report.js [--dir build/bench]
 //   environment (set by scripts/bench.sh): BENCH_SECONDS (how long the run took),
@@ -18,6 +19,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const L = require('./lib');
+const C10K = require('./c10k');
 
 const opt = L.options();
 const DIR = path.resolve(opt.dir || path.join(L.ROOT, 'build/bench'));
@@ -81,7 +83,8 @@ function main() {
   const udp = readJson('udp.json');
   const retain = readJson('retain.json');
   const timers = readJson('timers.json');
-  if (!tcp && !conc && !udp && !retain && !timers) throw new Error(`no results in ${DIR}: run scripts/bench.sh`);
+  const c10k = readJson('c10k.json');
+  if (!tcp && !conc && !udp && !retain && !timers && !c10k) throw new Error(`no results in ${DIR}: run scripts/bench.sh`);
   const rows = [];
   // row(measure, cpp, node, better, ceiling, cppShare, nodeShare)
   const row = (...cells) => rows.push(cells);
@@ -136,6 +139,7 @@ function main() {
   const roundsText = [
     tcp && `TCP ${tcp.rounds} round(s)${tcp.bigRounds !== tcp.rounds ? ` (${tcp.bigRounds} at 1 GiB)` : ''}`,
     conc && `concurrency ${conc.rounds}`, udp && `UDP ${udp.rounds}`, timers && `timers ${timers.rounds}`,
+    c10k && `C10K ${c10k.reps}`,
   ].filter(Boolean).join(', ');
   const big = tcp && tcp.results.find((r) => r.mib === Math.max(...tcp.results.map((x) => x.mib)));
   const lines = [];
@@ -168,11 +172,18 @@ function main() {
     'iperf3 rate. iperf3 sends UDP with its own, faster sender, so its share received (in brackets) is no ceiling. "burst": N connect() at once, each uploads when connected (a SYN dropped by a full accept ' +
     'queue is sent again 1 s later); "held": all N connected first, then all upload. Method: docs/performance.md. ' +
     `Raw rounds: ${rel(DIR)}/*.json; plots: ${rel(DIR)}/*.png.`);
+  if (c10k) {
+    lines.push('');
+    lines.push('## C10K: N idle connections and one active, the kit on poll(2) and epoll(7) against Node');
+    lines.push('');
+    lines.push(...C10K.table(c10k));
+  }
   const text = lines.join('\n') + '\n';
   fs.writeFileSync(path.join(DIR, 'report.md'), text);
   process.stdout.write(text);
 
   writeData(tcp, conc, udp);
+  if (c10k) fs.writeFileSync(path.join(DIR, 'c10k.dat'), C10K.dat(c10k));
   plot();
 }
 

@@ -8,6 +8,9 @@
 #                                stream (bench/retain_slice.cpp; Node twin .js)
 #   timers_close                 1,000,000 timers created, fired and closed
 #                                (bench/timers_close.cpp; Node twin .js)
+#   c10k_server, c10k_client     C10K (issue 18, item 3): a kit echo server holding N
+#                                idle connections (bench/c10k_server.cpp; Node twin .js)
+#                                and the C load generator (bench/c10k_client.c)
 # The rest of the bench is Node scripts (bench/*.js) and gnuplot (bench/plots.gp).
 # Report, data and plots go to build/bench/.
 #
@@ -20,6 +23,7 @@
 BENCH_BIN  := $(BUILD)/bench-bin
 BENCH_BINS := $(BENCH_BIN)/floor_server $(BENCH_BIN)/floor_client $(BENCH_BIN)/retain_slice \
               $(BENCH_BIN)/timers_close
+BENCH_BINS += $(BENCH_BIN)/c10k_server $(BENCH_BIN)/c10k_client
 BENCH_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror
 
 .PHONY: bench-quick bench-bins
@@ -40,6 +44,21 @@ $(BENCH_BIN)/retain_slice $(BENCH_BIN)/timers_close: $(BENCH_BIN)/%: $(BUILD)/ob
 	$(Q)$(LINK) -o $@ $(filter %.o %.a,$^) $(LIBS) $(LDLIBS)
 
 -include $(BUILD)/obj/bench/retain_slice.d $(BUILD)/obj/bench/timers_close.d
+
+# C10K (issue 18, item 3): the kit's echo server, and the load generator in plain C
+# (it holds up to ~20,000 connections; a Node generator would cost more than the
+# servers it measures).
+$(BENCH_BIN)/c10k_server: $(BUILD)/obj/bench/c10k_server.o $(LIB) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(LINK) -o $@ $(filter %.o %.a,$^) $(LIBS) $(LDLIBS)
+
+$(BENCH_BIN)/c10k_client: bench/c10k_client.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(BENCH_CFLAGS) -D_GNU_SOURCE -o $@ $< -lm
+
+-include $(BUILD)/obj/bench/c10k_server.d
 
 bench-quick:
 	$(Q)BENCH_QUICK=1 bash scripts/bench.sh

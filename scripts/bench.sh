@@ -41,6 +41,12 @@
 #                      issue 17 names, takes many minutes at lock-step 512-byte blocks; the
 #                      table goes to $BENCH_OUT/tftp.md, bench/tftp-bench.js)
 #   BENCH_TFTP_ROUNDS  rounds of each TFTP setting (default 1)
+#   BENCH_C10K_N       lesson 08, C10K: idle connections, comma-separated, "max" = the hard
+#                      RLIMIT_NOFILE less 100 (default 10,100,1000,3000,10000,max; bench/c10k.js)
+#   BENCH_C10K_ROUNDS  round trips per C10K run (default 2000; fewer if BENCH_C10K_MAX_SECONDS,
+#                      default 5, runs out: poll(2) at 20,000 takes milliseconds each)
+#   BENCH_C10K_REPS    repetitions of every C10K run (default 5)
+#   BENCH_C10K_CPU     the CPU both C10K programs are pinned to (default the last; none: unpinned)
 #   BENCH_NOFILE       soft RLIMIT_NOFILE wanted (default 4096; raised up to the hard
 #                      limit; concurrency levels that do not fit are skipped)
 #   BENCH_OUT          where the report, data and plots go (default build/bench)
@@ -50,6 +56,7 @@
 #   BENCH_QUICK=1      a quick check that everything works (about 20 s): sizes 1,16,
 #                      1 round, 5,000 datagrams, 64 MiB past the retained slice;
 #                      explicit knobs still win
+#                      (C10K: N = 100 and 1,000, 500 round trips, 1 repetition: about 3 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -57,6 +64,7 @@ start=$SECONDS
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
   : "${BENCH_ROUNDS:=1}" "${BENCH_TCP_SIZES:=1,16}" "${BENCH_UDP_COUNT:=5000}" "${BENCH_UDP_RUNS:=1}" "${BENCH_TFTP_MIB:=8}" "${BENCH_TFTP_ROUNDS:=1}"
   : "${BENCH_RETAIN_MIB:=64}" "${BENCH_RETAIN_ROUNDS:=1}" "${BENCH_TIMERS:=100000}"
+  : "${BENCH_C10K_N:=100,1000}" "${BENCH_C10K_ROUNDS:=500}" "${BENCH_C10K_REPS:=1}"
 fi
 ROUNDS=${BENCH_ROUNDS:-10}
 ROUNDS_1G=${BENCH_ROUNDS_1G:-$ROUNDS}
@@ -109,5 +117,9 @@ node bench/timers-bench.js --count "${BENCH_TIMERS:-1000000}" --rounds "$ROUNDS"
 echo
 echo "== lesson 07, TFTP: ${BENCH_TFTP_MIB:-32} MiB get and put, the kit's server vs in.tftpd, same client =="
 node bench/tftp-bench.js --mib "${BENCH_TFTP_MIB:-32}" --rounds "${BENCH_TFTP_ROUNDS:-1}" --out "$OUT/tftp.md"
+echo
+echo "== lesson 08, C10K: N idle connections and one active, the kit on poll and epoll vs Node =="
+node bench/c10k.js --n "${BENCH_C10K_N:-10,100,1000,3000,10000,max}" --rounds "${BENCH_C10K_ROUNDS:-2000}" \
+  --reps "${BENCH_C10K_REPS:-5}" --out "$OUT/c10k.json"
 echo
 BENCH_SECONDS=$((SECONDS - start)) BENCH_LOAD_START=$load_start node bench/report.js --dir "$OUT"
