@@ -5,7 +5,8 @@
 # ASAN_LIB and Q. tests/stress/fuzz.test.js (the randomized differential test over many
 # seeds, see tests/README.md) compiles its programs against the ASan+UBSan library.
 #
-#   make stress                       build the lessons, run the suite once (15-60 s)
+#   make stress                       build the lessons, run the suite once (15-60 s), then
+#                                     the lesson faults (stress.test.js) on epoll (20 s)
 #   make stress STRESS_RUNS=10        run it 10 times in a row, stop at the first failure
 #   make stress STRESS_ONLY=EMFILE    only the cases whose name matches (a JS regex)
 #
@@ -25,3 +26,6 @@ stress: $(LESSON_BINS) $(ASAN_LIB)
 	  node --test --test-reporter=spec $(if $(STRESS_ONLY),--test-name-pattern='$(STRESS_ONLY)') \
 	    $(STRESS_TESTS) </dev/null || exit 1; \
 	done
+	@echo "== stress: the lesson faults again with the loop on epoll(7) (KIT_POLLER=epoll, lesson 08)"
+	$(Q)KIT_POLLER=epoll node --test --test-reporter=spec $(if $(STRESS_ONLY),--test-name-pattern='$(STRESS_ONLY)') \
+	  tests/stress/stress.test.js </dev/null
