@@ -214,8 +214,10 @@ void Loop::poll(int timeoutMs) {
         }
     }
     updateTime();  // libuv updates the time after poll returns, before callbacks
-    if (trace::json) tracePoll(timeoutAsked, monotonicUs() - sleepStart);
-    else trace::line("{} -> {} ready", poller_->syscall(), ready);
+    if (trace::on) [[unlikely]] {
+        if (trace::json) tracePoll(timeoutAsked, monotonicUs() - sleepStart);
+        else trace::line("{} -> {} ready", poller_->syscall(), ready);
+    }
     if (ready == 0) return;
 
     // Each report goes to the watcher registered for its descriptor now; one that

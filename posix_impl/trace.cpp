@@ -150,9 +150,13 @@ Mode startUp() {
     const char* v = std::getenv("KIT_TRACE");
     if (v == nullptr || *v == '\0' || std::strcmp(v, "0") == 0) return Mode::off;
     if (std::strncmp(v, "json:", 5) != 0) return Mode::text;
-    const char* path = v + 5;
+    // "%p" in PATH becomes the process id (as in valgrind's --log-file): a program whose
+    // children inherit the variable gets one file per process instead of one clobbered.
+    std::string path = v + 5;
+    for (std::size_t at = path.find("%p"); at != std::string::npos; at = path.find("%p", at))
+        path.replace(at, 2, std::to_string(::getpid()));
     Writer& w = writer();
-    w.fd.reset(::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    w.fd.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!w.fd) {
         fmt::print(stderr, "KIT_TRACE: cannot open '{}': {}; tracing is off\n", path, errorDescription(errno));
         return Mode::off;

@@ -11,7 +11,8 @@
 /// never in the caller's arguments (`trace::line("fd {}", fd)`, not `fmt::format`). No
 /// measurable cost in `make bench` (docs/performance.md, "The trace's cost").
 ///
-/// **`KIT_TRACE=json:PATH`** truncates PATH at start-up and appends one JSON object per
+/// **`KIT_TRACE=json:PATH`** (`%p` in PATH: the process id, for programs whose children
+/// inherit the variable) truncates PATH at start-up and appends one JSON object per
 /// line (the records of tests/trace/trace.schema.json): the start (argv, poller), each
 /// phase's enter and leave, each poll(2) or epoll_wait(2) after it returns (descriptors
 /// and interests, timeout, microseconds slept, what was ready), each emit (handle kind and

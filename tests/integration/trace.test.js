@@ -279,6 +279,18 @@ test('KIT_TRACE=json: with a path that cannot be opened says so once on stderr a
   assert.ok(!fs.existsSync(bad));
 });
 
+test('KIT_TRACE=json: "%p" in the path becomes the process id (one file per process)', async () => {
+  const dir = h.workDir({ serverFiles: false, clientFiles: false });
+  const traced = await h.run(LESSON00, [], { env: { KIT_TRACE: `json:${path.join(dir, 't-%p-%p.jsonl')}` } });
+  assert.equal(traced.code, 0, traced.stderr);
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
+  assert.equal(files.length, 1, files.join(' '));
+  const [, a, b] = /^t-(\d+)-(\d+)\.jsonl$/.exec(files[0]) || [];
+  assert.ok(a && a === b, `every %p replaced: ${files[0]}`);
+  const records = readTrace(path.join(dir, files[0]));
+  assert.equal(records[0].pid, Number(a), "the name's number is the pid of the records");
+});
+
 test('the schema refuses a record that breaks it (validate.js really checks)', () => {
   const good = { t: 5, pid: 7, src: 'kit', it: 0, ev: 'poll', syscall: 'poll', timeout: 3, fds: [{ fd: 3, events: 'r', handle: 'async#0' }], slept_us: 12, ready: [{ fd: 3, revents: 'r+hup' }] };
   assert.deepEqual(validate(SCHEMA, good), []);
