@@ -7,6 +7,11 @@
 // asks for 1,000,000 timers within 3x of Node's time in the same run.
 //
 // Usage: node bench/timers-bench.js [--count 1000000] [--rounds 5] [--out build/bench/timers.json]
+// Row "json" is the same kit binary under KIT_TRACE=json:/dev/null (about six records per
+// timer, formatted and written; the disk left out): the trace's cost when on, beside its
+// cost when off (row "cpp"). BENCH_AB_TIMERS=PATH runs another build of timers_close in
+// every round beside them (row "ab"), e.g. one built from the commit before the JSON
+// trace: a same-run before/after (docs/performance.md, "The trace's cost").
 const path = require('node:path');
 const L = require('./lib');
 
@@ -18,19 +23,33 @@ L.main(async () => {
     cpp: [path.join(L.ROOT, 'build/bench-bin/timers_close'), String(count)],
     node: [process.execPath, path.join(__dirname, 'timers_close.js'), String(count)],
   };
-  const seconds = { cpp: [], node: [] };
+  // /usr/bin/env sets the variable for this row only (L.run passes our environment on).
+  programs.json = ['env', 'KIT_TRACE=json:/dev/null', ...programs.cpp];
+  const seconds = { cpp: [], node: [], json: [] };
+  const kinds = ['cpp', 'node', 'json'];
+  if (process.env.BENCH_AB_TIMERS) {
+    programs.ab = [process.env.BENCH_AB_TIMERS, String(count)];
+    seconds.ab = [];
+    kinds.push('ab');
+  }
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 ? ['node', 'cpp'] : ['cpp', 'node'];
+    const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]);
     for (const kind of order) {
       const out = await L.run(programs[kind], { timeoutMs: 300000 });
       const [fired, ms] = out.trim().split(' ').map(Number);
       if (fired !== count) throw new Error(`${kind}: ${fired} of ${count} timers fired`);
       seconds[kind].push(ms / 1000);
-      console.log(`round ${round + 1}: ${L.LABEL[kind].padEnd(4)} ${count} timers in ${(ms / 1000).toFixed(3)} s`);
+      console.log(`round ${round + 1}: ${(L.LABEL[kind] || kind).padEnd(4)} ${count} timers in ${(ms / 1000).toFixed(3)} s`);
     }
   }
   const median = { cpp: { seconds: L.median(seconds.cpp) }, node: { seconds: L.median(seconds.node) } };
   console.log(`median: C++ ${median.cpp.seconds.toFixed(3)} s, Node ${median.node.seconds.toFixed(3)} s, ` +
     `C++/Node ${(median.cpp.seconds / median.node.seconds).toFixed(2)}`);
+  median.json = { seconds: L.median(seconds.json) };
+  console.log(`median: KIT_TRACE=json ${median.json.seconds.toFixed(3)} s, json/C++ ${(median.json.seconds / median.cpp.seconds).toFixed(2)}`);
+  if (seconds.ab) {
+    median.ab = { seconds: L.median(seconds.ab) };
+    console.log(`median: ab ${median.ab.seconds.toFixed(3)} s, ab/C++ ${(median.ab.seconds / median.cpp.seconds).toFixed(3)}`);
+  }
   L.writeJson(opt.out, { count, rounds, seconds, median });
 });
