@@ -177,9 +177,8 @@ function install(file) {
         handleIds.set(resource, id);
         kinds.set(asyncId, 'handle');
         handleOf.set(asyncId, { kind: HANDLES[type], id });
-        const rec = { ev: 'handle', op: 'open', kind: HANDLES[type], id };
-        if (typeof resource.fd === 'number' && resource.fd >= 0) rec.fd = resource.fd;
-        put(rec);
+        // (no "fd": reading resource.fd here, before the wrap is fully built, crashes Node)
+        put({ ev: 'handle', op: 'open', kind: HANDLES[type], id });
       } else if (POOL[type]) {
         kinds.set(asyncId, 'pool');
         put({ ev: 'pool', op: 'submit', job: asyncId, what: type === 'FSREQCALLBACK' ? fsName() : POOL[type] });
