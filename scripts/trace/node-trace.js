@@ -75,8 +75,10 @@ function install(file) {
     pollSlot = -1;
     try { fs.writeSync(fd, text); } catch { /* the trace is best effort */ }
   }
-  function put(rec) {
-    const line = JSON.stringify(Object.assign({ t: now(), pid, src: 'node', it }, rec)) + '\n';
+  let lastT = 0;
+  function put(rec, t = now()) {
+    lastT = t;
+    const line = JSON.stringify(Object.assign({ t, pid, src: 'node', it }, rec)) + '\n';
     buf.push(line);
     bytes += line.length;
     if (bytes >= 65536) flush();
@@ -90,16 +92,18 @@ function install(file) {
   let phase = null;
   let checkOpen = false;
   let pollSlot = -1;          // index in buf where this iteration's poll record goes
+  // A phase is left when its last callback returned, as far as JavaScript can tell:
+  // the leave record has the time of the phase's last record.
   function enterPhase(name) {
     if (phase === name) return;
-    if (phase !== null) put({ ev: 'phase', phase, edge: 'leave', inferred: true });
+    if (phase !== null) put({ ev: 'phase', phase, edge: 'leave', inferred: true }, lastT);
     if (checkOpen) { checkOpen = false; it += 1; }
     if (name === 'poll' && pollSlot < 0) pollSlot = buf.length;
     phase = name;
     put({ ev: 'phase', phase, edge: 'enter', inferred: true });
   }
   function leavePhase() {
-    if (phase !== null) put({ ev: 'phase', phase, edge: 'leave', inferred: true });
+    if (phase !== null) put({ ev: 'phase', phase, edge: 'leave', inferred: true }, lastT);
     phase = null;
   }
 
