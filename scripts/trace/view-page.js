@@ -86,7 +86,8 @@
   for (const side of sides) {
     const head = backs.append('g').attr('class', `panel panel-${side.src}`).attr('data-src', side.src);
     head.append('rect').attr('class', 'panel-bg').attr('x', 0).attr('y', side.y).attr('width', width).attr('height', side.y1 - side.y);
-    head.append('text').attr('class', 'panel-title').attr('x', 8).attr('y', side.y + 22).text(side.title);
+    head.append('text').attr('class', 'panel-title').attr('x', 8).attr('y', side.y + 15).text(side.title);
+    side.note = head.append('text').attr('class', 'panel-note').attr('x', 8).attr('y', side.y + 29);
     backs.append('g').attr('class', 'gaps').attr('data-src', side.src).selectAll('line.gap').data(side.gaps).join('line')
       .attr('class', 'gap').attr('y1', side.y + PANEL_H).attr('y2', side.y1);
     const axis = svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${side.y + PANEL_H - 2})`);
@@ -163,7 +164,8 @@
       .attr('x2', (d) => posOf(d.node)[0]).attr('y2', (d) => posOf(d.node)[1]);
     backs.selectAll('line.gap').attr('x1', function (d) { return x(ms(sideOf(this), d.t1)); })
       .attr('x2', function (d) { return x(ms(sideOf(this), d.t1)); }).attr('display', shorten ? null : 'none');
-    sides.forEach((side, k) => axes[k].call(d3.axisTop(x).ticks(Math.max(4, Math.floor(width / 110))).tickFormat((v) => `${v} ms${shorten && v === 0 ? ' (idle shortened)' : ''}`)));
+    for (const side of sides) side.note.text(shorten ? 'time axis: idle stretches shortened' : 'time axis: real time');
+    sides.forEach((side, k) => axes[k].call(d3.axisTop(x).ticks(Math.max(4, Math.floor(width / 110))).tickFormat((v) => `${v} ms`)));
   }
   function sideOf(el) { return sides.find((sd) => sd.src === el.parentNode.dataset.src); }
   function posOf(i) {
