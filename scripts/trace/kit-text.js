@@ -1,7 +1,7 @@
 'use strict';
 // kit-text.js: turn the kit's KIT_TRACE=1 text lines ("[trace] -- phase: poll",
 // "[trace] poll([ 3r 4r ], timeout=-1 (forever))", "[trace] emit Socket#2 'data' ...")
-// into the records of KIT_TRACE=json (/work/notes/trace-spec.md).
+// into the records of KIT_TRACE=json (its format: posix_impl/trace.hpp).
 //
 // A stopgap for a kit built before KIT_TRACE=json existed: record.js uses it only when
 // a program run with KIT_TRACE=json:PATH left PATH empty (such a kit reads any value
@@ -38,6 +38,7 @@ function convert(lines, { pid, argv, code }) {
   let pollCall = null;
   let nextJob = 1;
   const jobs = [];
+  const kinds = new Map();   // handle id -> kind, where the text's emit line does not say it
   let t = lines.length ? lines[0].t : 0;
   const put = (rec) => out.push({ t, pid, src: 'kit', it, ...rec, converted: true });
   put({ ev: 'start', argv, poller: process.env.KIT_POLLER === 'epoll' ? 'epoll' : 'poll' });
@@ -63,7 +64,8 @@ function convert(lines, { pid, argv, code }) {
             slept_us: t - call.t, ready: [], detail: `${m[2]} ready` });
       pollCall = null;
     } else if ((m = RE.emit.exec(line))) {
-      put({ ev: 'emit', kind: m[1].toLowerCase(), id: Number(m[2]), name: m[3], listeners: Number(m[4]) });
+      // the text names a UDP socket "Socket#N" too: its handle line said udp#N
+      put({ ev: 'emit', kind: kinds.get(Number(m[2])) || m[1].toLowerCase(), id: Number(m[2]), name: m[3], listeners: Number(m[4]) });
     } else if ((m = RE.listening.exec(line))) {
       put({ ev: 'handle', op: 'open', kind: 'server', id: Number(m[1]), fd: Number(m[2]) });
     } else if ((m = RE.accept.exec(line))) {
@@ -71,6 +73,7 @@ function convert(lines, { pid, argv, code }) {
     } else if ((m = RE.connect.exec(line))) {
       put({ ev: 'handle', op: 'open', kind: 'socket', id: Number(m[1]), fd: Number(m[2]) });
     } else if ((m = RE.udpBound.exec(line))) {
+      kinds.set(Number(m[1]), 'udp');
       put({ ev: 'handle', op: 'open', kind: 'udp', id: Number(m[1]), fd: Number(m[2]) });
     } else if ((m = RE.released.exec(line))) {
       if (m[1] !== 'timer') put({ ev: 'handle', op: 'close', kind: m[1], id: Number(m[2]) });

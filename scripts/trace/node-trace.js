@@ -3,7 +3,7 @@
 //
 //   KIT_TRACE=json:/tmp/node.jsonl node --require ./scripts/trace/node-trace.js lessons/01_tcp_server/server.js
 //
-// It writes the records of /work/notes/trace-spec.md (one JSON object per line, the
+// It writes the records of KIT_TRACE=json (posix_impl/trace.hpp; one JSON object per line, the
 // kit's format, "src":"node") for what Node lets JavaScript see of the same run:
 //
 //   emit       EventEmitter.prototype.emit, wrapped, for net.Server ("server"),
@@ -247,7 +247,8 @@ function install(file) {
     if (id !== undefined) return id;
     // a socket and its handle share one id, so that the handle's open/close records
     // land in the lane of its emits
-    let handle = e._handle;
+    // (dgram.Socket's _handle is a deprecated getter that warns: its state symbol holds it)
+    let handle = e instanceof dgram.Socket ? undefined : e._handle;
     if (!handle) {
       for (const sym of Object.getOwnPropertySymbols(e)) {
         const v = e[sym];
