@@ -122,7 +122,7 @@
         lg.selectAll('path.mark').data(l.marks).join('path')
           .attr('class', (d) => `mark ev-${d.rec.ev}${d.diff ? ` diff diff-${d.diff}` : ''}${d.match !== undefined ? ' matched' : ''}`)
           .attr('data-i', (d) => d.i).attr('data-ev', (d) => d.rec.ev)
-          .attr('d', (d) => d3.symbol(symbolOf(d.rec), d.rec.ev === 'emit' ? 70 : 44)())
+          .attr('d', (d) => d3.symbol(symbolOf(d.rec), d.rec.ev === 'emit' ? 70 : d.rec.ev === 'note' ? 16 : 44)())
           .on('mouseenter', (ev, d) => hover(ev, d, true))
           .on('mousemove', (ev) => moveTip(ev))
           .on('mouseleave', (ev, d) => hover(ev, d, false))
@@ -140,6 +140,7 @@
     if (r.ev === 'pool') return d3.symbolDiamond;
     if (r.ev === 'timer') return d3.symbolWye;
     if (r.ev === 'start' || r.ev === 'exit') return d3.symbolStar;
+    if (r.ev === 'note') return d3.symbolSquare;
     return d3.symbolCross;
   }
 
@@ -198,6 +199,8 @@
     else if (r.ev === 'poll') what = `${r.syscall}(timeout ${r.timeout ?? '?'} ms) slept ${(r.slept_us / 1000).toFixed(3)} ms${r.estimated ? ' (Node: measured idle time, the call itself is not visible)' : ''}`;
     else if (r.ev === 'pool') what = `thread pool ${r.op} job ${r.job}${r.what ? ` (${r.what})` : ''}`;
     else if (r.ev === 'timer') what = `timer ${r.op} #${r.id}${r.ms !== undefined ? ` ${r.ms} ms` : ''}`;
+    else if (r.ev === 'note') what = r.text;
+    else if (r.ev === 'handle') what = `${r.kind}#${r.id} ${r.op}${r.fd !== undefined ? ` (fd ${r.fd})` : ''}`;
     else what = `${r.ev} ${r.op || ''}`;
     let partner = '';
     if (d.match !== undefined) {
@@ -247,7 +250,7 @@
   legend.appendChild(sleepKey);
   const evKey = document.createElement('span');
   evKey.className = 'evkey';
-  evKey.textContent = '● emit  ■ handle open/close  ▲ poll returns  ◆ thread pool  ✱ timer  ✚ tick/immediate  ★ start/exit  — red ring: differs from the other side';
+  evKey.textContent = '● emit  ■ handle open/close  ▲ poll returns  ◆ thread pool  ✱ timer  ✚ tick/immediate  ★ start/exit  ▪ note  — red ring: differs from the other side';
   legend.appendChild(evKey);
   const list = document.getElementById('difflist');
   for (const d of model.diffs) {

@@ -11,7 +11,8 @@
 //   server, socket 1, udp 1, readstream 1, process...   one lane per emitter/handle,
 //                 numbered in order of appearance within its kind (ids differ between
 //                 kit and Node, the order does not), with its emits and open/close
-//   timers, ticks & immediates, thread pool (a bar from submit to callback)
+//   timers, ticks & immediates, thread pool (a bar from submit to callback, darker
+//                 where a worker ran it), notes (the kit's KIT_TRACE=1 lines)
 // Emits are matched kit <-> Node by (process role, lane, event name) in order; matched
 // ones are linked by a line on hover, unmatched ones and listener counts that differ
 // are ringed in red and listed under the timeline.
@@ -119,12 +120,14 @@ function buildProcess(recs, file) {
         l.bars.push({ t0: job.t0, t1: r.t, w0: job.s0, w1: job.s1, what: job.what });
         jobs.delete(r.job);
       }
+    } else if (r.ev === 'note') {
+      lane('notes', 'notes (KIT_TRACE=1 lines)').marks.push(mark);
     } else {
       lane('other', 'other').marks.push(mark);
     }
   }
   // lanes in a stable order: loop, handles (as they appeared), timers, queues, pool
-  const order = (k) => (k === 'loop' ? 0 : k === 'timers' ? 2 : k === 'queues' ? 3 : k === 'pool' ? 4 : k === 'other' ? 5 : 1);
+  const order = (k) => (k === 'loop' ? 0 : k === 'timers' ? 2 : k === 'queues' ? 3 : k === 'pool' ? 4 : k === 'notes' ? 5 : k === 'other' ? 6 : 1);
   const laneList = [...lanes.values()].sort((a, b) => order(a.key) - order(b.key));
   return {
     file: path.basename(file), src, role,
@@ -152,9 +155,9 @@ function matchEmits(procs) {
       const lb = b.lanes.find((l) => l.key === key);
       if (!la || !lb) {
         (la || lb).only = true;
-        if (key !== 'queues' && key !== 'timers') diffs.push({ role, lane: key, text: `${role} · ${key}: lane only in ${la ? 'the kit' : 'Node'}` });
+        if (!['queues', 'timers', 'notes'].includes(key)) diffs.push({ role, lane: key, text: `${role} · ${key}: lane only in ${la ? 'the kit' : 'Node'}` });
       }
-      if (key === 'loop' || key === 'timers' || key === 'queues' || key === 'pool' || !la || !lb) continue;
+      if (['loop', 'timers', 'queues', 'pool', 'notes', 'other'].includes(key) || !la || !lb) continue;
       const emits = (l) => {
         const m = new Map();
         for (const mk of l.marks) if (mk.rec.ev === 'emit') { if (!m.has(mk.rec.name)) m.set(mk.rec.name, []); m.get(mk.rec.name).push(mk); }

@@ -39,7 +39,8 @@ const readJsonl = (f) => fs.readFileSync(f, 'utf8').split('\n').filter((l) => l.
 
 // What the page must show, counted from the traces: per process a loop lane, one lane
 // per emitter/handle (kind and id), and one each for timers, ticks/immediates and the
-// pool if it has such records; one mark per record but the phase edges.
+// pool if it has such records, one for the kit's text notes, one for anything else;
+// one mark per record but the phase edges.
 function expected(files) {
   let lanes = 0;
   let events = 0;
@@ -51,6 +52,8 @@ function expected(files) {
       else if (r.ev === 'timer') keys.add('timers');
       else if (r.ev === 'tick' || r.ev === 'immediate') keys.add('queues');
       else if (r.ev === 'pool') keys.add('pool');
+      else if (r.ev === 'note') keys.add('notes');
+      else if (!['phase', 'poll', 'start', 'exit'].includes(r.ev)) keys.add('other');
       if (r.ev !== 'phase') events += 1;
     }
     lanes += keys.size;
