@@ -27,7 +27,8 @@
 //              An unref'd immediate that queues itself again runs once in every check
 //              phase without keeping the loop alive or shortening a poll (libuv's idle
 //              handle is started only for ref'd immediates): each run ends one
-//              iteration ("it" counts them, from 0). Phases are inferred from the kind
+//              iteration ("it" counts them, from 0; null for the main program and the
+//              nextTicks that follow it, before the loop's first callback). Phases are inferred from the kind
 //              of each callback: a Timeout runs in timers, an Immediate in check, an
 //              I/O or pool callback in poll; these records carry "inferred":true.
 //   poll       libuv's epoll_wait is out of JavaScript's reach (its descriptors,
@@ -62,7 +63,7 @@ function install(file) {
 
   const fd = fs.openSync(file, 'w');
   const pid = process.pid;
-  let it = 0;
+  let it = null;              // null before the loop's first iteration, as in the kit's trace
   let buf = [];
   let bytes = 0;
   const now = () => Number(process.hrtime.bigint() / 1000n);
@@ -97,6 +98,7 @@ function install(file) {
   function enterPhase(name) {
     if (phase === name) return;
     if (phase !== null) put({ ev: 'phase', phase, edge: 'leave', inferred: true }, lastT);
+    if (it === null) it = 0;
     if (checkOpen) { checkOpen = false; it += 1; }
     if (name === 'poll' && pollSlot < 0) pollSlot = buf.length;
     phase = name;
@@ -115,6 +117,7 @@ function install(file) {
     try { setImmediate(onCheck).unref(); } finally { arming = false; }
   }
   function onCheck() {
+    if (it === null) it = 0;
     if (checkOpen) { leavePhase(); checkOpen = false; it += 1; }   // a turn with no callback
     const idle = performance.nodeTiming.idleTime;
     const slept = Math.max(0, Math.round((idle - lastIdle) * 1000));
@@ -146,6 +149,8 @@ function install(file) {
   const handleIds = new WeakMap();   // handle wrap object -> id shared with its emitter
   const timerFired = new Set();
   const handleOf = new Map(); // asyncId -> { kind, id } of an open handle
+  const timerMs = new Map();  // asyncId -> a Timeout's delay
+  const jobWhat = new Map();  // asyncId -> a pool request's "what"
   let arming = false;
   let nextId = 1;
 
@@ -175,17 +180,20 @@ function install(file) {
         put({ ev: 'tick', op: 'queue' });
       } else if (type === 'Timeout') {
         kinds.set(asyncId, 'timer');
-        put({ ev: 'timer', op: 'arm', id: asyncId, ms: resource._idleTimeout });
+        timerMs.set(asyncId, Math.max(0, resource._idleTimeout | 0));
+        put({ ev: 'timer', op: 'arm', id: asyncId, ms: timerMs.get(asyncId) });
       } else if (HANDLES[type]) {
         const id = nextId++;
         handleIds.set(resource, id);
         kinds.set(asyncId, 'handle');
         handleOf.set(asyncId, { kind: HANDLES[type], id });
-        // (no "fd": reading resource.fd here, before the wrap is fully built, crashes Node)
-        put({ ev: 'handle', op: 'open', kind: HANDLES[type], id });
+        // fd null: reading resource.fd here, before the wrap is fully built, crashes Node
+        put({ ev: 'handle', op: 'open', kind: HANDLES[type], id, fd: null });
       } else if (POOL[type]) {
         kinds.set(asyncId, 'pool');
-        put({ ev: 'pool', op: 'submit', job: asyncId, what: type === 'FSREQCALLBACK' ? fsName() : POOL[type] });
+        const what = type === 'FSREQCALLBACK' ? fsName() : POOL[type];
+        jobWhat.set(asyncId, what);
+        put({ ev: 'pool', op: 'submit', job: asyncId, what });
       }
     },
     before(asyncId) {
@@ -199,10 +207,10 @@ function install(file) {
       } else if (kind === 'timer') {
         enterPhase('timers');
         timerFired.add(asyncId);
-        put({ ev: 'timer', op: 'fire', id: asyncId });
+        put({ ev: 'timer', op: 'fire', id: asyncId, ms: timerMs.get(asyncId) });
       } else if (kind === 'pool') {
         enterPhase('poll');
-        put({ ev: 'pool', op: 'callback', job: asyncId });
+        put({ ev: 'pool', op: 'callback', job: asyncId, what: jobWhat.get(asyncId) });
       } else if (kind === 'handle') {
         enterPhase('poll');
       }
@@ -212,10 +220,12 @@ function install(file) {
       if (kind === undefined) return;
       kinds.delete(asyncId);
       timerFired.delete(asyncId);
+      timerMs.delete(asyncId);
+      jobWhat.delete(asyncId);
       if (kind === 'handle') {
         const h = handleOf.get(asyncId);
         handleOf.delete(asyncId);
-        put({ ev: 'handle', op: 'close', kind: h.kind, id: h.id });
+        put({ ev: 'handle', op: 'close', kind: h.kind, id: h.id, fd: null });
       }
     },
   }).enable();
@@ -224,7 +234,8 @@ function install(file) {
     const original = globalThis[name];
     globalThis[name] = function (timer) {
       if (timer && typeof timer === 'object' && typeof timer[Symbol.toPrimitive] === 'function') {
-        put({ ev: 'timer', op: 'clear', id: timer[Symbol.toPrimitive]() });
+        const id = timer[Symbol.toPrimitive]();
+        put({ ev: 'timer', op: 'clear', id, ms: timerMs.get(id) ?? 0 });
       }
       return original.apply(this, arguments);
     };
