@@ -35,38 +35,53 @@
     y += GAP;
   }
   const height = y;
-  // Shortened idle: a stretch where no process of a side recorded anything for more than
-  // GAP_US (all of them asleep in poll, or not started yet) is drawn GAP_US wide, so
-  // that the milliseconds of work are not lost between long sleeps. The axis then counts
-  // drawn time; the checkbox shows real time.
+  // Compressed time (the default): the gap between two consecutive records of a side
+  // is drawn 1 + 12·ln(1 + gap/20 µs) wide instead of gap wide, so that 5 µs between two
+  // callbacks and a 400 ms sleep in poll(2) both fit on one screen (in that order of
+  // size) and every event keeps its own place. The axis still reads real time: each
+  // tick is labelled with the real time at its place. Gaps over 1 ms, where every process
+  // of the side waited, get a dashed line. The checkbox switches to linear real time.
   const GAP_US = 1000;
   let shorten = true;
+  const warp = (d) => (d <= 0 ? 0 : 1 + 12 * Math.log1p(d / 20));
   for (const side of sides) {
     const ts = [...new Set(side.procs.flatMap((p) => [p.t0, p.t1, ...p.lanes.flatMap((l) => l.marks.map((m) => m.t)),
-      ...p.phases.flatMap((f) => [f.t0, f.t1])]))].sort((a, b) => a - b);
+      ...p.phases.flatMap((f) => [f.t0, f.t1]), ...p.sleeps.flatMap((f) => [f.t0, f.t1])]))].sort((a, b) => a - b);
     side.real = [ts[0]];
     side.drawn = [0];
     side.gaps = [];
     for (let k = 1; k < ts.length; k++) {
       const d = ts[k] - ts[k - 1];
       side.real.push(ts[k]);
-      side.drawn.push(side.drawn[k - 1] + Math.min(d, GAP_US));
+      side.drawn.push(side.drawn[k - 1] + warp(d));
       if (d > GAP_US) side.gaps.push({ t0: ts[k - 1], t1: ts[k] });
     }
   }
-  function ms(side, t) {
-    if (!shorten) return (t - side.t0) / 1000;
-    const r = side.real;
-    let lo = 0, hi = r.length - 1;
-    if (t <= r[0]) return (t - r[0]) / 1000;
-    if (t >= r[hi]) return (side.drawn[hi] + t - r[hi]) / 1000;
-    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (r[mid] <= t) lo = mid; else hi = mid; }
-    const f = (t - r[lo]) / (r[hi] - r[lo]);
-    return (side.drawn[lo] + f * (side.drawn[hi] - side.drawn[lo])) / 1000;
+  // interpolate `v` from the sorted array `from` to `to`, piecewise linearly
+  function lerp(from, to, v) {
+    let lo = 0, hi = from.length - 1;
+    if (hi <= 0 || v <= from[0]) return to[0] + (v - from[0]);
+    if (v >= from[hi]) return to[hi] + (v - from[hi]);
+    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (from[mid] <= v) lo = mid; else hi = mid; }
+    const f = (v - from[lo]) / (from[hi] - from[lo] || 1);
+    return to[lo] + f * (to[hi] - to[lo]);
   }
-  const spanOf = () => Math.max(1, ...sides.map((s) => (shorten ? s.drawn[s.drawn.length - 1] : s.span) / 1000));
-  let x0 = d3.scaleLinear().domain([0, spanOf() * 1.02]).range([LEFT, width - RIGHT]);
-  let x = x0;
+  // a record's time -> the x scale's unit (ms of real time, or drawn units)
+  function ms(side, t) { return shorten ? lerp(side.real, side.drawn, t) : (t - side.t0) / 1000; }
+  // an axis value -> real ms from the side's start
+  function realMs(side, v) { return shorten ? (lerp(side.drawn, side.real, v) - side.t0) / 1000 : v; }
+  const fmtMs = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
+  const spanOf = () => Math.max(1, ...sides.map((sd) => (shorten ? sd.drawn[sd.drawn.length - 1] : sd.span / 1000)));
+  // Real time: one scale for both sides, so that durations compare. Compressed time: each
+  // side spans the width (its drawn units are its own). Zoom and pan move both alike.
+  function baseScales() {
+    for (const side of sides) {
+      const end = shorten ? side.drawn[side.drawn.length - 1] : spanOf();
+      side.x0 = d3.scaleLinear().domain([0, Math.max(end, 0.001) * 1.02]).range([LEFT, width - RIGHT]);
+      side.x = side.x0;
+    }
+  }
+  baseScales();
 
   const svg = d3.select(chart).append('svg').attr('width', width).attr('height', height)
     .attr('viewBox', `0 0 ${width} ${height}`).attr('id', 'timeline');
@@ -104,14 +119,15 @@
         const lg = g.append('g').attr('class', `lane${l.only ? ' only' : ''}`)
           .attr('data-src', side.src).attr('data-role', p.role).attr('data-lane', l.key);
         lg.append('line').attr('class', 'lane-rule').attr('x1', LEFT).attr('x2', width).attr('y1', l.y + LANE_H).attr('y2', l.y + LANE_H);
-        labels.append('text').attr('class', `lane-label${l.only ? ' only' : ''}`).attr('x', 22).attr('y', l.y + 16).text(l.label);
+        const diffLane = l.only && !['timers', 'queues', 'notes', 'pool'].includes(l.key);
+        labels.append('text').attr('class', `lane-label${diffLane ? ' only' : ''}`).attr('x', 22).attr('y', l.y + 16).text(l.label);
         if (l.key === 'loop') {
-          lg.selectAll('rect.sleep').data(p.sleeps).join('rect').attr('class', 'sleep')
-            .attr('y', l.y + 3).attr('height', LANE_H - 6)
-            .append('title').text((d) => `poll slept ${((d.t1 - d.t0) / 1000).toFixed(3)} ms (iteration ${d.it})`);
           lg.selectAll('rect.phase').data(p.phases).join('rect')
             .attr('class', (d) => `phase phase-${d.phase}`).attr('y', l.y + 3).attr('height', LANE_H - 6)
             .append('title').text((d) => `${d.phase} phase, iteration ${d.it}: ${((d.t1 - d.t0) / 1000).toFixed(3)} ms`);
+          lg.selectAll('rect.sleep').data(p.sleeps).join('rect').attr('class', 'sleep')
+            .attr('y', l.y + 3).attr('height', LANE_H - 6)
+            .append('title').text((d) => `poll slept ${((d.t1 - d.t0) / 1000).toFixed(3)} ms (iteration ${d.it})`);
           lg.selectAll('text.it-label').data(p.iterations).join('text').attr('class', 'it-label').attr('y', p.y + PROC_H - 4)
             .text((d) => d.it);
         }
@@ -147,7 +163,7 @@
   // ---------------------------------------------------------------- drawing at a zoom
   function draw() {
     for (const side of sides) {
-      const X = (t) => x(ms(side, t));
+      const X = (t) => side.x(ms(side, t));
       const sel = plot.selectAll(`g.proc[data-src="${side.src}"]`);
       sel.selectAll('rect.iter').attr('x', (d) => X(d.t0)).attr('width', (d) => Math.max(1, X(d.t1) - X(d.t0)));
       sel.selectAll('rect.phase').attr('x', (d) => X(d.t0)).attr('width', (d) => Math.max(2, X(d.t1) - X(d.t0)));
@@ -163,25 +179,26 @@
     }
     links.attr('x1', (d) => posOf(d.kit)[0]).attr('y1', (d) => posOf(d.kit)[1])
       .attr('x2', (d) => posOf(d.node)[0]).attr('y2', (d) => posOf(d.node)[1]);
-    backs.selectAll('line.gap').attr('x1', function (d) { return x(ms(sideOf(this), d.t1)); })
-      .attr('x2', function (d) { return x(ms(sideOf(this), d.t1)); }).attr('display', shorten ? null : 'none');
-    for (const side of sides) side.note.text(shorten ? 'time axis: idle stretches shortened' : 'time axis: real time');
-    sides.forEach((side, k) => axes[k].call(d3.axisTop(x).ticks(Math.max(4, Math.floor(width / 110))).tickFormat((v) => `${v} ms`)));
+    backs.selectAll('line.gap').attr('x1', function (d) { const sd = sideOf(this); return sd.x(ms(sd, d.t1)); })
+      .attr('x2', function (d) { const sd = sideOf(this); return sd.x(ms(sd, d.t1)); }).attr('display', shorten ? null : 'none');
+    for (const side of sides) side.note.text(shorten ? 'compressed time axis' : 'real time axis');
+    sides.forEach((side, k) => axes[k].call(d3.axisTop(side.x).ticks(Math.max(4, Math.floor(width / 110)))
+      .tickFormat((v) => `${fmtMs(Math.max(0, realMs(side, v)))} ms`)));
   }
   function sideOf(el) { return sides.find((sd) => sd.src === el.parentNode.dataset.src); }
   function posOf(i) {
     const info = byIndex.get(i);
-    return [x(ms(info.side, info.m.t)), info.l.y + LANE_H / 2];
+    return [info.side.x(ms(info.side, info.m.t)), info.l.y + LANE_H / 2];
   }
 
   const zoom = d3.zoom().scaleExtent([1, 200000])
     .translateExtent([[LEFT, 0], [width - RIGHT, height]]).extent([[LEFT, 0], [width - RIGHT, height]])
-    .on('zoom', (ev) => { x = ev.transform.rescaleX(x0); draw(); });
+    .on('zoom', (ev) => { for (const side of sides) side.x = ev.transform.rescaleX(side.x0); draw(); });
   svg.call(zoom);
   document.getElementById('reset').addEventListener('click', () => svg.transition().duration(300).call(zoom.transform, d3.zoomIdentity));
   document.getElementById('shorten').addEventListener('change', (ev) => {
     shorten = ev.target.checked;
-    x0 = d3.scaleLinear().domain([0, spanOf() * 1.02]).range([LEFT, width - RIGHT]);
+    baseScales();
     svg.call(zoom.transform, d3.zoomIdentity);
   });
   document.getElementById('links').addEventListener('change', (ev) => linkLayer.classed('all', ev.target.checked));

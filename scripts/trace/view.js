@@ -98,6 +98,10 @@ function buildProcess(recs, file) {
       lane('loop').marks.push(mark);
     } else if (r.ev === 'start' || r.ev === 'exit') {
       lane('loop').marks.push(mark);
+    } else if (r.ev === 'handle' && r.kind === 'timer') {
+      lane('timers', 'timers').marks.push(mark);      // Node shows its timers no handle
+    } else if (r.ev === 'handle' && r.kind === 'async') {
+      lane('pool', 'thread pool').marks.push(mark);   // the pool's doorbell (eventfd)
     } else if (HANDLE_EVS.has(r.ev)) {
       const key = handleKey(r.kind, r.id);
       mark.lane = key;
@@ -155,7 +159,8 @@ function matchEmits(procs) {
       const lb = b.lanes.find((l) => l.key === key);
       if (!la || !lb) {
         (la || lb).only = true;
-        if (!['queues', 'timers', 'notes'].includes(key)) diffs.push({ role, lane: key, text: `${role} · ${key}: lane only in ${la ? 'the kit' : 'Node'}` });
+        const jobs = (l) => l && l.marks.some((m) => m.rec.ev === 'pool');   // not only the doorbell
+        if (!['queues', 'timers', 'notes'].includes(key) && (key !== 'pool' || jobs(la) || jobs(lb))) diffs.push({ role, lane: key, text: `${role} · ${key}: lane only in ${la ? 'the kit' : 'Node'}` });
       }
       if (['loop', 'timers', 'queues', 'pool', 'notes', 'other'].includes(key) || !la || !lb) continue;
       const emits = (l) => {
@@ -214,7 +219,7 @@ function html(model) {
 <header><h1>${esc(model.title)}</h1>
 <p class="help">The kit (C++, <code>KIT_TRACE=json</code>) above, Node (<code>node-trace.js</code>) below, each from its own first record.
 Scroll or pinch to zoom, drag to pan, double-click to zoom in; hover an event for its details, click to keep them; a matched event's partner is linked.</p>
-<div id="legend"></div><div id="controls"><button id="reset">reset zoom</button> <label><input type="checkbox" id="shorten" checked> shorten idle stretches (over 1 ms with no record: dashed line)</label> <label><input type="checkbox" id="links"> show all kit ↔ Node links</label></div></header>
+<div id="legend"></div><div id="controls"><button id="reset">reset zoom</button> <label><input type="checkbox" id="shorten" checked> compressed time (every event its own place; a dashed line: over 1 ms with nothing recorded)</label> <label><input type="checkbox" id="links"> show all kit ↔ Node links</label></div></header>
 <div id="chart"></div>
 <aside id="details">Click an event to see its record here.</aside>
 <section id="differences"><h2>Differences kit ↔ Node</h2><ul id="difflist"></ul></section>

@@ -38,7 +38,8 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const readJsonl = (f) => fs.readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 
 // What the page must show, counted from the traces: per process a loop lane, one lane
-// per emitter/handle (kind and id), and one each for timers, ticks/immediates and the
+// per emitter/handle (kind and id; a timer's handle goes to the timers lane, the loop's
+// async handle to the pool's), and one each for timers, ticks/immediates and the
 // pool if it has such records, one for the kit's text notes, one for anything else;
 // one mark per record but the phase edges.
 function expected(files) {
@@ -48,7 +49,9 @@ function expected(files) {
     const recs = readJsonl(f);
     const keys = new Set(['loop']);
     for (const r of recs) {
-      if (r.ev === 'emit' || r.ev === 'handle') keys.add(`${r.kind}#${r.id}`);
+      if (r.ev === 'handle' && r.kind === 'timer') keys.add('timers');
+      else if (r.ev === 'handle' && r.kind === 'async') keys.add('pool');
+      else if (r.ev === 'emit' || r.ev === 'handle') keys.add(`${r.kind}#${r.id}`);
       else if (r.ev === 'timer') keys.add('timers');
       else if (r.ev === 'tick' || r.ev === 'immediate') keys.add('queues');
       else if (r.ev === 'pool') keys.add('pool');
