@@ -18,6 +18,7 @@ async function open(file, { width = 1400, height = 900 } = {}) {
   const requests = [];
   try {
     const page = await browser.newPage({ viewport: { width, height } });
+    page.setDefaultTimeout(10000);
     page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
     page.on('request', (r) => requests.push(r.url()));

@@ -209,7 +209,7 @@
   function describe(d) {
     const info = byIndex.get(d.i);
     const r = d.rec;
-    const rel = ms(info.side, r.t).toFixed(3);
+    const rel = ((r.t - info.side.t0) / 1000).toFixed(3);   // real time, whatever the axis
     let head = `${info.side.src} · ${info.p.role} · ${info.l.label} · ${rel} ms · iteration ${r.it ?? '?'}`;
     let what = '';
     if (r.ev === 'emit') what = `emit '${r.name}' on ${r.kind}#${r.id}, ${r.listeners} listener(s)${r.detail ? `, ${r.detail}` : ''}`;
@@ -222,7 +222,7 @@
     let partner = '';
     if (d.match !== undefined) {
       const o = byIndex.get(d.match);
-      partner = `matched: ${o.side.src} at ${ms(o.side, o.m.t).toFixed(3)} ms, ${o.m.rec.listeners} listener(s)`;
+      partner = `matched: ${o.side.src} at ${((o.m.t - o.side.t0) / 1000).toFixed(3)} ms, ${o.m.rec.listeners} listener(s)`;
     } else if (r.ev === 'emit') partner = 'no matching emit on the other side';
     if (d.diff === 'listeners') partner += ' — listener counts differ';
     return { head, what, partner, json: JSON.stringify(r) };

@@ -133,12 +133,17 @@ test('TCP upload timeline: server and client lanes on both sides, emits linked k
     assert.ok(got.diffs >= 1, 'the differences are listed');
 
     // the kit server's 'connection' emit: its tooltip names it and its Node partner
+    // (events dispatched on the mark itself: a neighbour drawn over it cannot take them)
     const mark = page.locator('g.lane[data-src="kit"][data-role="server"][data-lane="server 1"] path.mark.matched').first();
-    await mark.hover();
+    await mark.dispatchEvent('mouseenter');
     const tip = await page.locator('#tooltip').innerText();
     assert.match(tip, /emit '(listening|connection)' on server#\d+/);
     assert.match(tip, /matched: node at/);
     assert.equal(await page.locator('line.link.hot').count(), 1, 'the hovered emit is linked to its partner');
+    await mark.dispatchEvent('mouseleave');
+    assert.equal(await page.locator('#tooltip').isHidden(), true, 'the tooltip goes with the pointer');
+    await mark.dispatchEvent('click');
+    assert.match(await page.locator('#details').innerText(), /emit '(listening|connection)'/, 'a click keeps the details');
 
     // zoom in with the wheel: the axis shows other ticks
     const before = await page.locator('g.axis').first().textContent();
