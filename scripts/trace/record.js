@@ -132,14 +132,13 @@ async function recordPair(kind, src, bin, outDir, work) {
   for (let attempt = 0; attempt < 5 && server === null; attempt++) {
     port = await freePort(kind);
     const proc = start(src, [...prog('server'), '--port', String(port)], dir, `${serverFile}.tmp`);
+    // lesson 01's server warns and retries a second later when the port is taken
+    // (EADDRINUSE): another port then; lesson 03's exits
+    const taken = () => /EADDRINUSE|em uso/.test(proc.lines.map((l) => l.line).join('\n'));
     try {
-      await until(() => proc.out.includes(pair.ready) || proc.code !== null, 10000, `${src} server to listen`);
+      await until(() => proc.out.includes(pair.ready) || proc.code !== null || taken(), 10000, `${src} server to listen`);
     } catch (err) { proc.child.kill('SIGKILL'); await proc.done; throw err; }
-    if (proc.out.includes(pair.ready) && proc.code === null) {
-      // a server that found the port taken (EADDRINUSE) warns and retries; let it go
-      await new Promise((r) => setTimeout(r, 30));
-      if (!/EADDRINUSE|em uso/.test(proc.lines.map((l) => l.line).join('\n'))) { server = proc; break; }
-    }
+    if (proc.out.includes(pair.ready) && proc.code === null && !taken()) { server = proc; break; }
     proc.child.kill('SIGKILL');
     await proc.done;
   }
