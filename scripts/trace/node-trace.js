@@ -30,7 +30,8 @@
 //              iteration ("it" counts them, from 0; null for the main program and the
 //              nextTicks that follow it, before the loop's first callback). Phases are inferred from the kind
 //              of each callback: a Timeout runs in timers, an Immediate in check, an
-//              I/O or pool callback in poll; these records carry "inferred":true.
+//              I/O or pool callback in poll, a handle's callback that emits 'close' in
+//              close (libuv's close callback); these records carry "inferred":true.
 //   poll       libuv's epoll_wait is out of JavaScript's reach (its descriptors,
 //              timeout and ready list too). What Node measures is the time the loop
 //              spent waiting in it, performance.nodeTiming.idleTime: its growth over
@@ -78,6 +79,7 @@ function install(file) {
   }
   let lastT = 0;
   function put(rec, t = now()) {
+    if (pendingPhase !== null && rec.ev !== 'phase') enterPhase(pendingPhase);
     lastT = t;
     const line = JSON.stringify(Object.assign({ t, pid, src: 'node', it }, rec)) + '\n';
     buf.push(line);
@@ -91,15 +93,18 @@ function install(file) {
   // the check phase, and the next callback of another phase (or its own next run)
   // starts the next iteration.
   let phase = null;
+  let pendingPhase = null;    // a handle's callback is in poll, unless it turns out to close
   let checkOpen = false;
   let pollSlot = -1;          // index in buf where this iteration's poll record goes
   // A phase is left when its last callback returned, as far as JavaScript can tell:
   // the leave record has the time of the phase's last record.
   function enterPhase(name) {
+    pendingPhase = null;
     if (phase === name) return;
     if (phase !== null) put({ ev: 'phase', phase, edge: 'leave', inferred: true }, lastT);
     if (it === null) it = 0;
-    if (checkOpen) { checkOpen = false; it += 1; }
+    // close callbacks run after check, in the same iteration
+    if (checkOpen && name !== 'close') { checkOpen = false; it += 1; }
     if (name === 'poll' && pollSlot < 0) pollSlot = buf.length;
     phase = name;
     put({ ev: 'phase', phase, edge: 'enter', inferred: true });
@@ -148,6 +153,7 @@ function install(file) {
   const kinds = new Map();    // asyncId -> 'timer' | 'tick' | 'immediate' | 'pool' | 'handle'
   const handleIds = new WeakMap();   // handle wrap object -> id shared with its emitter
   const timerFired = new Set();
+  const running = [];         // kinds of the callbacks running now (before .. after)
   const handleOf = new Map(); // asyncId -> { kind, id } of an open handle
   const timerMs = new Map();  // asyncId -> a Timeout's delay
   const jobWhat = new Map();  // asyncId -> a pool request's "what"
@@ -199,6 +205,7 @@ function install(file) {
     before(asyncId) {
       if (asyncId === ownImmediate) return;
       const kind = kinds.get(asyncId);
+      running.push(kind);
       if (kind === 'immediate') {
         enterPhase('check');
         put({ ev: 'immediate', op: 'run' });
@@ -212,8 +219,12 @@ function install(file) {
         enterPhase('poll');
         put({ ev: 'pool', op: 'callback', job: asyncId, what: jobWhat.get(asyncId) });
       } else if (kind === 'handle') {
-        enterPhase('poll');
+        pendingPhase = 'poll';  // entered with the callback's first record
       }
+    },
+    after(asyncId) {
+      if (asyncId !== ownImmediate) running.pop();
+      pendingPhase = null;
     },
     destroy(asyncId) {
       const kind = kinds.get(asyncId);
@@ -286,6 +297,9 @@ function install(file) {
       const kind = kindOf(this);
       if (kind !== null) {
         if (kind === 'process' && (name === 'beforeExit' || name === 'exit')) leavePhase();  // the loop has ended
+        // a handle's callback that emits 'close' is libuv's close callback (uv_close):
+        // the close phase
+        if (name === 'close' && running[running.length - 1] === 'handle') enterPhase('close');
         const rec = { ev: 'emit', kind, id: idOf(this), name, listeners: this.listenerCount(name) };
         const detail = detailOf(name, args);
         if (detail !== undefined) rec.detail = detail;
