@@ -30,10 +30,16 @@ const HANDLE_EVS = new Set(['emit', 'handle']);
 
 function readTrace(file) {
   const recs = [];
-  const text = fs.readFileSync(file, 'utf8');
-  text.split('\n').forEach((line, i) => {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const last = lines.findLastIndex((l) => l.trim() !== '');
+  lines.forEach((line, i) => {
     if (line.trim() === '') return;
     try { recs.push(JSON.parse(line)); } catch (err) {
+      // a process killed while writing may leave its last line cut: drawn without it
+      if (i === last && !line.endsWith('}')) {
+        process.stderr.write(`view: ${file}:${i + 1}: cut line left out\n`);
+        return;
+      }
       throw new Error(`${file}:${i + 1}: not JSON (${err.message})`);
     }
   });
@@ -247,7 +253,13 @@ if (require.main === module) {
     process.stderr.write('usage: node scripts/trace/view.js TRACE.jsonl... -o OUT.html [--title TEXT]\n');
     process.exit(2);
   }
-  const model = build(files, { title });
+  let model;
+  try {
+    model = build(files, { title });
+  } catch (err) {
+    process.stderr.write(`view: ${err.message}\n`);
+    process.exit(1);
+  }
   fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   fs.writeFileSync(out, html(model));
   const lanes = model.procs.reduce((s, p) => s + p.lanes.length, 0);
