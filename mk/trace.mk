@@ -5,7 +5,8 @@
 #                               (01 and 02 both record the TCP upload, server and client;
 #                               03 and 04 the UDP one), open it in a browser
 #   make trace-shots            every lesson's page, and its screenshot into docs/img/
-#                               (the pictures the lesson READMEs show)
+#                               (the pictures the lesson READMEs show; for lesson 00 also
+#                               a close-up of the kit's iterations 0 and 1, page#it=0-1)
 #
 # scripts/trace/record.js runs the kit's programs with KIT_TRACE=json:PATH and our Node
 # twins with scripts/trace/node-trace.js preloaded, in temporary directories on free
@@ -32,3 +33,4 @@ trace-shots: $(TRACE_BINS)
 	  $(MAKE) --no-print-directory trace-view LESSON=$$n && \
 	  node scripts/trace/shot.js $(TRACE_DIR)/$$n.html docs/img/trace-$$n.png || exit 1; \
 	done
+	$(Q)node scripts/trace/shot.js $(TRACE_DIR)/00.html docs/img/trace-00-it0-1.png --hash it=0-1

@@ -282,6 +282,24 @@
   }
   void EVS;
   draw();
+  // A link can open the page on some iterations: #it=1 or #it=0-2 (the kit's, or the
+  // only side's), #node-it=3 (Node's). make trace-shots uses it for lesson 00's close-up.
+  function zoomToIterations() {
+    const m = /^#(node-)?it=(\d+)(?:-(\d+))?$/.exec(location.hash);
+    if (!m) return;
+    const side = sides.find((sd) => sd.src === (m[1] ? 'node' : 'kit')) || sides[0];
+    const first = Number(m[2]);
+    const last = m[3] === undefined ? first : Number(m[3]);
+    const its = side.procs.flatMap((p) => p.iterations).filter((d) => d.it >= first && d.it <= last);
+    if (!its.length) return;
+    const a = side.x0(ms(side, Math.min(...its.map((d) => d.t0))));
+    const b = side.x0(ms(side, Math.max(...its.map((d) => d.t1))));
+    const pad = (b - a) * 0.03 + 1;
+    const k = Math.min(200000, (width - RIGHT - LEFT) / (b - a + 2 * pad));
+    svg.call(zoom.transform, d3.zoomIdentity.translate(LEFT - k * (a - pad), 0).scale(k));
+  }
+  zoomToIterations();
+  window.addEventListener('hashchange', zoomToIterations);
   document.body.dataset.lanes = String(document.querySelectorAll('g.lane').length);
   document.body.dataset.events = String(document.querySelectorAll('path.mark').length);
   document.body.dataset.ready = '1';
