@@ -10,8 +10,8 @@
 //   - loads with no console error, no uncaught exception, and fetches nothing but itself;
 //   - shows both sides, one lane per lane the traces call for (counted here from the
 //     JSONL files by their own rule) and one mark per record that is not a phase edge;
-//   - links the kit's and Node's matching emits, shows a record's details on hover,
-//     and zooms (the axis changes);
+//   - links the kit's and Node's matching emits, shows a record's details on hover and
+//     keeps them on click, and zooms (the axis changes) with the wheel and with #it=N;
 // and takes the screenshot (build/trace/test-NN.png), checked to be a real picture.
 //
 //   node --test tests/integration/trace-view.test.js
@@ -101,6 +101,14 @@ test('lesson 00 timeline: both runs drawn, one lane per handle, one mark per eve
     assert.ok(got.kitLanes.includes('loop') && got.kitLanes.includes('pool'), `kit lanes: ${got.kitLanes}`);
     assert.ok(got.phases > 10, `phase blocks drawn: ${got.phases}`);
     assert.ok(got.iterations >= 4, `iterations drawn: ${got.iterations}`);
+    // #it=0 zooms on the kit's first iteration: its axis then starts later
+    const whole = await page.locator('g.axis').first().textContent();
+    await page.evaluate(() => { location.hash = 'it=0'; });
+    await page.waitForTimeout(100);
+    assert.notEqual(await page.locator('g.axis').first().textContent(), whole, '#it=0 zoomed in');
+    await page.evaluate(() => { location.hash = ''; });
+    await page.locator('#reset').click();
+    await page.waitForTimeout(400);
     const png = path.join(OUT, 'test-00.png');
     await page.screenshot({ path: png, fullPage: true });
     const size = pngSize(png);
