@@ -62,7 +62,8 @@ function install(file) {
   const stream = require('node:stream');
   const { performance } = require('node:perf_hooks');
 
-  const fd = fs.openSync(file, 'w');
+  // "%p" in PATH is the process id, as on the kit's side (one file per process)
+  const fd = fs.openSync(file.replace(/%p/g, String(process.pid)), 'w');
   const pid = process.pid;
   let it = null;              // null before the loop's first iteration, as in the kit's trace
   let buf = [];

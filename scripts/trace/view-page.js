@@ -4,7 +4,6 @@
   'use strict';
   const model = JSON.parse(document.getElementById('trace-data').textContent);
   const PHASES = ['timers', 'pending', 'idle', 'prepare', 'poll', 'check', 'close'];
-  const EVS = ['emit', 'handle', 'poll', 'pool', 'timer', 'tick', 'immediate', 'start', 'exit'];
   const LANE_H = 24, PROC_H = 22, PANEL_H = 34, LEFT = 210, RIGHT = 16, GAP = 18;
   const chart = document.getElementById('chart');
   const width = Math.max(900, chart.clientWidth || 1200);
@@ -280,7 +279,6 @@
     li.textContent = 'none: every emit has its match';
     list.appendChild(li);
   }
-  void EVS;
   draw();
   // A link can open the page on some iterations: #it=1 or #it=0-2 (the kit's, or the
   // only side's), #node-it=3 (Node's). make trace-shots uses it for lesson 00's close-up.
