@@ -282,14 +282,17 @@ function install(file) {
     emitterIds.set(e, id);
     return id;
   }
-  function detailOf(name, args) {
-    const a = args[0];
-    if ((name === 'data' || name === 'message') && a != null && typeof a.length === 'number') {
-      return `${Buffer.byteLength(a)} bytes`;
+  // The arguments, briefly, as the kit writes them: a Buffer's or a string's size, an
+  // Error's code (or message), an emitter's kind#id, a number, a flag; joined by ", ".
+  function detailOf(args) {
+    const parts = [];
+    for (const a of args) {
+      if (typeof a === 'string' || Buffer.isBuffer(a)) parts.push(`${Buffer.byteLength(a)} bytes`);
+      else if (a instanceof Error) parts.push(a.code || a.message);
+      else if (typeof a === 'number' || typeof a === 'boolean') parts.push(String(a));
+      else if (a && typeof a === 'object' && kindOf(a) !== null) parts.push(`${kindOf(a)}#${idOf(a)}`);
     }
-    if (name === 'error' && a) return a.code || String(a.message || a);
-    if (name === 'exit') return `code ${a}`;
-    return undefined;
+    return parts.length ? parts.join(', ') : undefined;
   }
 
   const originalEmit = EventEmitter.prototype.emit;
@@ -302,7 +305,7 @@ function install(file) {
         // the close phase
         if (name === 'close' && running[running.length - 1] === 'handle') enterPhase('close');
         const rec = { ev: 'emit', kind, id: idOf(this), name, listeners: this.listenerCount(name) };
-        const detail = detailOf(name, args);
+        const detail = detailOf(args);
         if (detail !== undefined) rec.detail = detail;
         put(rec);
         if (kind === 'process' && name === 'exit') {
