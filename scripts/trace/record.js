@@ -14,8 +14,8 @@
 // Each run has a fresh temporary directory (server_files/, client_files/) and a port
 // nobody held a moment before (retried if the server could not bind it); the server is
 // stopped once it has saved the file, every child is reaped, also on failure. A kit
-// built before KIT_TRACE=json leaves PATH empty and prints text on stderr instead:
-// that text is then converted (kit-text.js). Prints the trace files written.
+// program that leaves its trace empty (built before KIT_TRACE=json: run make) is an
+// error. Prints the trace files written.
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -23,7 +23,6 @@ const net = require('node:net');
 const dgram = require('node:dgram');
 const os = require('node:os');
 const path = require('node:path');
-const { convert } = require('./kit-text');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PRELOAD = path.join(__dirname, 'node-trace.js');
@@ -46,7 +45,7 @@ function killAll() { for (const c of children) { try { c.kill('SIGKILL'); } catc
 process.on('exit', killAll);
 
 // Start a program with the trace on; resolves when it exits. `proc.out` collects stdout,
-// `proc.lines` stderr's lines with the time each arrived (for kit-text.js).
+// `proc.lines` stderr's lines (for the error messages and the server's port check).
 function start(src, argv, cwd, tracePath) {
   const env = { ...process.env, KIT_TRACE: `json:${tracePath}` };
   const cmd = src === 'node' ? process.execPath : argv[0];
@@ -92,16 +91,15 @@ function freePort(kind) {
   });
 }
 
-// After a run: keep the JSON trace, or convert the text one of an older kit.
+// After a run: the trace, moved to its final name (written under a .tmp name, so a
+// failed recording leaves no trace file that looks whole).
 function finish(proc, file) {
   const json = fs.existsSync(proc.tracePath) ? fs.readFileSync(proc.tracePath, 'utf8') : '';
-  if (proc.src === 'kit' && json.trim() === '') {
-    const recs = convert(proc.lines, { pid: proc.child.pid, argv: proc.argv, code: proc.code });
-    fs.writeFileSync(file, recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  } else if (proc.tracePath !== file) {
-    fs.writeFileSync(file, json);
+  if (json.trim() === '') {
+    throw new Error(`record: ${proc.argv[0]} wrote no trace to ${proc.tracePath}` +
+      (proc.src === 'kit' ? ' (a kit built before KIT_TRACE=json? run make)' : ''));
   }
-  if (proc.tracePath !== file) fs.rmSync(proc.tracePath, { force: true });
+  fs.renameSync(proc.tracePath, file);
   return file;
 }
 

@@ -6,7 +6,8 @@
 // driven with playwright-core) opens it. If chromium is missing this file fails; it
 // never skips.
 //
-// For a known run it checks, through the DOM, that the page
+// Every record of both sides' traces must match tests/trace/trace.schema.json. For a
+// known run it checks, through the DOM, that the page
 //   - loads with no console error, no uncaught exception, and fetches nothing but itself;
 //   - shows both sides, one lane per lane the traces call for (counted here from the
 //     JSONL files by their own rule) and one mark per record that is not a phase edge;
@@ -23,6 +24,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const h = require('./helpers');
+const { loadSchema, validate } = require('../trace/validate');
 
 const ROOT = h.ROOT;
 const OUT = path.join(ROOT, 'build', 'trace');
@@ -36,6 +38,22 @@ before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kit-trace-view-')); 
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const readJsonl = (f) => fs.readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+const SCHEMA = loadSchema();
+
+// Every line of a recorded trace, the kit's (KIT_TRACE=json) and Node's (node-trace.js),
+// valid against tests/trace/trace.schema.json; the file's name says which side wrote it.
+function checkSchema(files) {
+  for (const f of files) {
+    const src = path.basename(f).split('-')[0];
+    const recs = readJsonl(f);
+    assert.ok(recs.length > 10, `${f}: ${recs.length} records`);
+    assert.equal(recs[0].ev, 'start', `${f} opens with its start record`);
+    recs.forEach((r, i) => {
+      assert.deepEqual(validate(SCHEMA, r), [], `${path.basename(f)} line ${i + 1}: ${JSON.stringify(r)}`);
+      assert.equal(r.src, src, `${path.basename(f)} line ${i + 1}`);
+    });
+  }
+}
 
 // What the page must show, counted from the traces: per process a loop lane, one lane
 // per emitter/handle (kind and id; a timer's handle goes to the timers lane, the loop's
@@ -67,6 +85,7 @@ function expected(files) {
 async function recordAndView(lesson) {
   const dir = path.join(tmp, lesson);
   const files = await record(lesson, dir);
+  checkSchema(files);
   const html = path.join(dir, `${lesson}.html`);
   execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'trace', 'view.js'), ...files, '-o', html, '--title', `test ${lesson}`]);
   return { files, html };
