@@ -302,7 +302,13 @@ test('the schema refuses a record that breaks it (validate.js really checks)', (
     [{ ...good, extra: 1 }, /'extra' is not allowed/],
     [{ ...good, ev: 'nap' }, /./],
     [{ ...good, ready: [{ fd: 3, revents: 'hup+r' }] }, /does not match/],
+    [{ ...good, estimated: false }, /estimated: false is not true/],
+    [{ t: 5, pid: 7, src: 'node', it: 0, ev: 'phase', phase: 'poll', edge: 'enter', inferred: 'yes' }, /inferred: "yes" is not true/],
   ];
+  // Node's side: a poll whose timeout it cannot know, its sleep estimated; a phase inferred
+  const node = { ...good, src: 'node', syscall: 'epoll_wait', timeout: null, fds: [], ready: [], estimated: true };
+  assert.deepEqual(validate(SCHEMA, node), []);
+  assert.deepEqual(validate(SCHEMA, { t: 5, pid: 7, src: 'node', it: 0, ev: 'phase', phase: 'poll', edge: 'enter', inferred: true }), []);
   for (const [record, why] of broken) {
     const errors = validate(SCHEMA, JSON.parse(JSON.stringify(record)));
     assert.ok(errors.some((e) => why.test(e)), `${JSON.stringify(record)}: ${errors}`);
