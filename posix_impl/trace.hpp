@@ -26,7 +26,7 @@
 /// write(2) when it fills, before each poll(2) sleep (so a server killed while it waits
 /// loses nothing), and at exit: `process::run()` returning, an uncaught exception, an
 /// unhandled 'error' event, `exit()`. Memory is bounded by the buffer; the time cost, about
-/// a microsecond per record, is measured in docs/performance.md. A write error stops the
+/// half a microsecond per record, is measured in docs/performance.md. A write error stops the
 /// trace with one message on stderr; the program goes on.
 ///
 /// The writer is process-wide state, like the default loop: one trace per process.
