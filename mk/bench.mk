@@ -8,6 +8,10 @@
 #                                stream (bench/retain_slice.cpp; Node twin .js)
 #   timers_close                 1,000,000 timers created, fired and closed
 #                                (bench/timers_close.cpp; Node twin .js)
+#   timers_close_notrace         the same on the kit built with -DKIT_TRACE_COMPILED_OUT
+#                                (every trace point compiled away, objects in
+#                                build/bench-notrace/): the timer row's peer for the
+#                                trace's cost when off (issue 19)
 # The rest of the bench is Node scripts (bench/*.js) and gnuplot (bench/plots.gp).
 # Report, data and plots go to build/bench/.
 #
@@ -19,7 +23,7 @@
 
 BENCH_BIN  := $(BUILD)/bench-bin
 BENCH_BINS := $(BENCH_BIN)/floor_server $(BENCH_BIN)/floor_client $(BENCH_BIN)/retain_slice \
-              $(BENCH_BIN)/timers_close
+              $(BENCH_BIN)/timers_close $(BENCH_BIN)/timers_close_notrace
 BENCH_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror
 
 .PHONY: bench-quick bench-bins
@@ -43,3 +47,22 @@ $(BENCH_BIN)/retain_slice $(BENCH_BIN)/timers_close: $(BENCH_BIN)/%: $(BUILD)/ob
 
 bench-quick:
 	$(Q)BENCH_QUICK=1 bash scripts/bench.sh
+
+# The kit with its trace compiled out (posix_impl/trace.hpp, KIT_TRACE_COMPILED_OUT),
+# for timers_close_notrace only: the library's sources and the program, compiled once
+# more with the define, linked as objects (no second libposix_impl.a).
+NOTRACE_DIR  := $(BUILD)/bench-notrace
+NOTRACE_OBJS := $(LIB_SRCS:%.cpp=$(NOTRACE_DIR)/%.o) $(NOTRACE_DIR)/bench/timers_close.o
+
+$(NOTRACE_DIR)/%.o: %.cpp $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(call msg,CXX,$< (trace compiled out))
+	$(Q)$(COMPILE) -DKIT_TRACE_COMPILED_OUT -c $< -o $@
+
+$(BENCH_BIN)/timers_close_notrace: $(NOTRACE_OBJS) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(LINK) -o $@ $(filter %.o,$^) $(LIBS) $(LDLIBS)
+
+-include $(NOTRACE_OBJS:.o=.d)
+

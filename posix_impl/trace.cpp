@@ -124,6 +124,7 @@ std::string pollFlags(short events) {
     return s;
 }
 
+#ifndef KIT_TRACE_COMPILED_OUT  // (compiled out: KIT_TRACE is never read, see trace.hpp)
 // The program's arguments, from /proc/self/cmdline (read before main() has them).
 std::string argvJson() {
     std::string out = "[";
@@ -182,11 +183,14 @@ Mode startUp() {
 }
 
 const Mode kMode = startUp();
+#endif
 
 } // namespace
 
+#ifndef KIT_TRACE_COMPILED_OUT
 const bool on = kMode != Mode::off;
 const bool json = kMode == Mode::json;
+#endif
 
 namespace detail {
 

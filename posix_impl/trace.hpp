@@ -26,7 +26,7 @@
 /// write(2) when it fills, before each poll(2) sleep (so a server killed while it waits
 /// loses nothing), and at exit: `process::run()` returning, an uncaught exception, an
 /// unhandled 'error' event, `exit()`. Memory is bounded by the buffer; the time cost, about
-/// half a microsecond per record, is measured in docs/performance.md. A write error stops the
+/// 0.4 µs per record, is measured in docs/performance.md. A write error stops the
 /// trace with one message on stderr; the program goes on.
 ///
 /// The writer is process-wide state, like the default loop: one trace per process.
@@ -47,11 +47,18 @@
 /// @brief `KIT_TRACE=1` (text on stderr) and `KIT_TRACE=json:PATH` (JSON lines).
 namespace kit::trace {
 
+#ifdef KIT_TRACE_COMPILED_OUT
+// A build with every trace point compiled away (the bench's "notrace" row, mk/bench.mk):
+// the peer that shows what the test of `on` costs. KIT_TRACE is then ignored.
+inline constexpr bool on = false;
+inline constexpr bool json = false;
+#else
 /// @brief Whether KIT_TRACE was set at start-up (to anything but "" or "0"). Constant
 /// after static initialization: the one test each trace point makes.
 extern const bool on;
 /// @brief Whether the trace is JSON lines (`KIT_TRACE=json:PATH`) rather than text.
 extern const bool json;
+#endif
 
 /// @brief Whether tracing is on (same as `on`).
 inline bool enabled() { return on; }
