@@ -31,7 +31,7 @@ const OUT = path.join(ROOT, 'build', 'trace');
 const { record } = require(path.join(ROOT, 'scripts', 'trace', 'record.js'));
 const { open } = require(path.join(ROOT, 'scripts', 'trace', 'shot.js'));
 
-h.requireBuilt(path.join(ROOT, 'build', 'lessons', '00_event_loop'), h.BIN.tcpServer, h.BIN.tcpClient);
+h.requireBuilt(path.join(ROOT, 'build', 'lessons', '00_event_loop'), h.BIN.tcpServer, h.BIN.tcpClient, h.BIN.udpServer, h.BIN.udpClient);
 
 let tmp;
 before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kit-trace-view-')); fs.mkdirSync(OUT, { recursive: true }); });
@@ -181,5 +181,14 @@ test('TCP upload timeline: server and client lanes on both sides, emits linked k
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
+  }
+});
+
+test('UDP upload recorded by the kit and by Node: four traces, every record valid against the schema', async () => {
+  const files = await record('03', path.join(tmp, '03'));
+  assert.deepEqual(files.map((f) => path.basename(f)).sort(), ['kit-client.jsonl', 'kit-server.jsonl', 'node-client.jsonl', 'node-server.jsonl']);
+  checkSchema(files);
+  for (const f of files) {
+    assert.ok(readJsonl(f).some((r) => r.ev === 'emit' && r.kind === 'udp'), `${path.basename(f)}: the udp socket's emits`);
   }
 });
