@@ -15,6 +15,7 @@
 #   make asan-tests      build/asan/tests/unit_tests
 #   make wire            lesson 05: the lessons' packets on a veth link (root; scripts/wire.sh)
 #   make docs | slides | bench | deps | clean
+#   make trace-view LESSON=NN  a lesson's loop, kit and Node, as a timeline (mk/trace.mk)
 #
 # Layout (sources are found by wildcard, so new files are picked up as they appear):
 #   posix_impl/*.cpp            -> build/posix_impl/*.o -> build/libposix_impl.a
@@ -365,3 +366,4 @@ $(DIFF_BINS): $(BUILD)/tests/diff/%: $(BUILD)/obj/tests/diff/scenarios/%.o $(LIB
 -include mk/check.mk
 -include mk/stress.mk
 -include mk/bench.mk
+-include mk/trace.mk

@@ -11,6 +11,10 @@
 #   c10k_server, c10k_client     C10K (issue 18, item 3): a kit echo server holding N
 #                                idle connections (bench/c10k_server.cpp; Node twin .js)
 #                                and the C load generator (bench/c10k_client.c)
+#   timers_close_notrace         the same on the kit built with -DKIT_TRACE_COMPILED_OUT
+#                                (every trace point compiled away, objects in
+#                                build/bench-notrace/): the timer row's peer for the
+#                                trace's cost when off (issue 19)
 # The rest of the bench is Node scripts (bench/*.js) and gnuplot (bench/plots.gp).
 # Report, data and plots go to build/bench/.
 #
@@ -22,7 +26,7 @@
 
 BENCH_BIN  := $(BUILD)/bench-bin
 BENCH_BINS := $(BENCH_BIN)/floor_server $(BENCH_BIN)/floor_client $(BENCH_BIN)/retain_slice \
-              $(BENCH_BIN)/timers_close
+              $(BENCH_BIN)/timers_close $(BENCH_BIN)/timers_close_notrace
 BENCH_BINS += $(BENCH_BIN)/c10k_server $(BENCH_BIN)/c10k_client
 BENCH_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror
 
@@ -62,3 +66,22 @@ $(BENCH_BIN)/c10k_client: bench/c10k_client.c
 
 bench-quick:
 	$(Q)BENCH_QUICK=1 bash scripts/bench.sh
+
+# The kit with its trace compiled out (posix_impl/trace.hpp, KIT_TRACE_COMPILED_OUT),
+# for timers_close_notrace only: the library's sources and the program, compiled once
+# more with the define, linked as objects (no second libposix_impl.a).
+NOTRACE_DIR  := $(BUILD)/bench-notrace
+NOTRACE_OBJS := $(LIB_SRCS:%.cpp=$(NOTRACE_DIR)/%.o) $(NOTRACE_DIR)/bench/timers_close.o
+
+$(NOTRACE_DIR)/%.o: %.cpp $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(call msg,CXX,$< (trace compiled out))
+	$(Q)$(COMPILE) -DKIT_TRACE_COMPILED_OUT -c $< -o $@
+
+$(BENCH_BIN)/timers_close_notrace: $(NOTRACE_OBJS) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(LINK) -o $@ $(filter %.o,$^) $(LIBS) $(LDLIBS)
+
+-include $(NOTRACE_OBJS:.o=.d)
+

@@ -251,6 +251,7 @@ void Socket::afterBindLookup(int port, const std::optional<Error>& err, const st
         trace::line(fmt::format("udp#{}: fd {} bound to {}:{}, reading", handleId(), fd_.get(),
                                 local.address, local.port));
     }
+    trace::handle("fd", kind(), handleId(), fd_.get());
     emit("listening");
     // Then what waited for the bind, in order (Node's clearQueue).
     auto queue = std::move(bindQueue_);

@@ -59,7 +59,7 @@ void lookup(std::string host, int family, LookupCallback cb) {
         [result, host, cb = std::move(cb)] {
             if (result->gai != 0) cb(Error::dns(result->gai, "getaddrinfo", host), {});
             else cb(std::nullopt, result->addresses);
-        });
+        }, "lookup");
 }
 
 } // namespace kit::dns

@@ -26,6 +26,7 @@
 #pragma once
 
 #include "errors.hpp"
+#include "trace.hpp"
 
 #include <algorithm>
 #include <array>
@@ -33,6 +34,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -173,9 +175,37 @@ using ListenerId = std::uint64_t;
 /// @param owner the emitter's class name, as in "Emitted 'error' event on Socket instance".
 [[noreturn]] void unhandledErrorEvent(const Error& err, std::string_view owner);
 
-/// @brief Print an emit to stderr when KIT_TRACE=1 (see trace.hpp).
+/// @brief Trace an emit (KIT_TRACE, see trace.hpp): a line on stderr, or an `emit`
+/// record with @p detail (a short note on the arguments: "65536 bytes", "socket#3").
 void traceEmit(std::string_view owner, std::uint64_t id, std::string_view event,
-               std::size_t listeners);
+               std::size_t listeners, std::string_view detail = {});
+
+namespace detail {
+/// @brief The `detail` of a traced emit: sizes of buffers and strings, an error's code,
+/// the handle a pointer names, a number or a flag; empty for anything else.
+inline std::string traceDetail() { return {}; }
+/// @brief See above: the detail of an emit with arguments.
+template <class A0, class... A>
+std::string traceDetail(const A0& a0, const A&... args) {
+    std::string out;
+    auto one = [&out](const auto& a) {
+        using T = std::remove_cvref_t<decltype(a)>;
+        std::string part;
+        if constexpr (std::is_same_v<T, bool>) part = a ? "true" : "false";
+        else if constexpr (std::is_integral_v<T>) part = std::to_string(a);
+        else if constexpr (std::is_same_v<T, Error>) part = a.code.empty() ? a.message : a.code;
+        else if constexpr (requires { a.size(); }) part = std::to_string(a.size()) + " bytes";
+        else if constexpr (requires { a->kind(); a->handleId(); })
+            part = a ? std::string(a->kind()) + "#" + std::to_string(a->handleId()) : "null";
+        if (part.empty()) return;
+        if (!out.empty()) out += ", ";
+        out += part;
+    };
+    one(a0);
+    (one(args), ...);
+    return out;
+}
+} // namespace detail
 
 /// @brief Whether KIT_TRACE=1 was set when the program started.
 bool traceEnabled();
@@ -244,7 +274,8 @@ public:
     template <class... A>
     bool emit(EmitKey<detail::TypeList<std::remove_cvref_t<A>...>> event, const A&... args) {
         auto& list = listeners_[event.index];
-        if (traceEnabled()) traceEmit(className_, id_, names_[event.index], list.size());
+        if (trace::on) [[unlikely]]
+            traceEmit(className_, id_, names_[event.index], list.size(), detail::traceDetail(args...));
         if (list.empty()) {
             if constexpr (sizeof...(A) == 1 && (std::is_same_v<std::remove_cvref_t<A>, Error> && ...)) {
                 if (names_[event.index] == "error") unhandledErrorEvent(args..., className_);

@@ -101,7 +101,7 @@ void ReadStream::start() {
             // Like a Node stream, data flows once someone reads it: a 'data' listener
             // or a pipe(); otherwise the stream waits for resume().
             if (self->listenerCount("data") > 0 || self->dest_) self->readNext();
-        });
+        }, "open");
 }
 
 // Deliver what is buffered, keeping one pool job of reads in flight. Like Node's
@@ -197,16 +197,16 @@ void ReadStream::startRead() {
             }
             if (result->eof) self->eofSeen_ = true;
             self->readNext();
-        });
+        }, "read");
 }
 
 void ReadStream::pause() {
-    if (!paused_) trace::line(std::string("readstream paused: ") + path_);
+    if (!paused_) trace::line("readstream paused: {}", path_);
     paused_ = true;
 }
 
 void ReadStream::resume() {
-    if (paused_) trace::line(std::string("readstream resumed: ") + path_);
+    if (paused_) trace::line("readstream resumed: {}", path_);
     paused_ = false;
     readNext();
 }
@@ -281,7 +281,7 @@ void writeFile(std::string path, Buffer data, WriteCallback cb) {
             } else {
                 cb(Error::uv(result->err, "write"));
             }
-        });
+        }, "writeFile");
 }
 
 Buffer readFileSync(const std::string& path) {

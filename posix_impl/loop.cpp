@@ -31,16 +31,22 @@ void Loop::run() {
     invoke([] {});
     updateTime();
     while (alive()) {
+        trace::turn(turn_++);  // KIT_TRACE: each phase's enter and leave, in this turn
         trace::phase("timers");
         runTimers();
+        trace::phaseLeave("timers");
         trace::phase("pending");
         runPending();
+        trace::phaseLeave("pending");
         trace::phase("poll");
         poll(pollTimeout());
+        trace::phaseLeave("poll");
         trace::phase("check");
         runCheck();
+        trace::phaseLeave("check");
         trace::phase("close");
         runClosing();
+        trace::phaseLeave("close");
         updateTime();
     }
     trace::line("loop: nothing left to wait for, run() returns");
@@ -68,6 +74,12 @@ Loop::Millis monotonicMs() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);  // never jumps when the wall clock is set
     return static_cast<Loop::Millis>(ts.tv_sec) * 1000 + static_cast<Loop::Millis>(ts.tv_nsec) / 1000000;
+}
+
+std::int64_t monotonicUs() {  // for KIT_TRACE=json's slept_us
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 } // namespace
 
@@ -177,7 +189,10 @@ void Loop::runPending() {
 // ===========================================================================
 
 void Loop::poll(int timeoutMs) {
-    if (trace::enabled()) trace::line(poller_->describe(timeoutMs));
+    if (trace::on && !trace::json) trace::line(poller_->describe(timeoutMs));
+    const int timeoutAsked = timeoutMs;
+    trace::flush();  // KIT_TRACE=json: the turn so far is on disk before the loop sleeps
+    const std::int64_t sleepStart = trace::json ? monotonicUs() : 0;
 
     int ready = 0;
     for (;;) {
@@ -187,6 +202,7 @@ void Loop::poll(int timeoutMs) {
         if (errno != EINTR) {
             // Only EINVAL/ENOMEM are possible here; nothing a program can recover from.
             console::error(fmt::format("{}(2) failed: {}", poller_->syscall(), errorDescription(errno)));
+            trace::exit(70);
             std::_Exit(70);
         }
         // poll(2) and epoll_wait(2) are never restarted after a signal (man 7 signal),
@@ -198,7 +214,10 @@ void Loop::poll(int timeoutMs) {
         }
     }
     updateTime();  // libuv updates the time after poll returns, before callbacks
-    trace::line(fmt::format("{} -> {} ready", poller_->syscall(), ready));
+    if (trace::on) [[unlikely]] {
+        if (trace::json) tracePoll(timeoutAsked, monotonicUs() - sleepStart);
+        else trace::line("{} -> {} ready", poller_->syscall(), ready);
+    }
     if (ready == 0) return;
 
     // Each report goes to the watcher registered for its descriptor now; one that
@@ -222,6 +241,16 @@ void Loop::poll(int timeoutMs) {
     for (IoWatcher* w : dispatch_)
         if (w) w->pending_ = -1;
     dispatch_.clear();
+}
+
+// KIT_TRACE=json's poll record: what was watched (the registered watchers that want
+// something, as the poller sees them), how long it slept, what came back.
+void Loop::tracePoll(int timeoutMs, std::int64_t sleptUs) const {
+    std::vector<PollEvent> interest;
+    for (std::size_t fd = 0; fd < watchers_.size(); ++fd)
+        if (const IoWatcher* w = watchers_[fd]; w != nullptr && w->events_ != 0)
+            interest.push_back(PollEvent{static_cast<int>(fd), w->events_});
+    trace::poll(poller_->syscall(), timeoutMs, interest, sleptUs, ready_);
 }
 
 void Loop::watch(IoWatcher& w) {
@@ -258,6 +287,7 @@ std::shared_ptr<Immediate> Loop::addImmediate(std::function<void()> cb) {
     auto im = std::make_shared<Immediate>(*this, std::move(cb));
     immediates_.push_back(im);
     ++refImmediates_;
+    trace::queue("immediate", "queue");
     return im;
 }
 
@@ -269,6 +299,7 @@ void Loop::runCheck() {
         im->done_ = true;
         if (im->ref_) --refImmediates_;
         auto cb = std::move(im->callback_);
+        trace::queue("immediate", "run");
         invoke(cb);
     }
 }
@@ -305,12 +336,12 @@ void Loop::runClosing() {
         invoke([&h] { h->onClose(); });
         if (!h->closing_) {
             // Reopened by its own 'close' listener (rule 4): it lives on, listeners too.
-            trace::line(fmt::format("{}#{} closed and reopened", h->kind(), h->handleId()));
+            trace::line("{}#{} closed and reopened", h->kind(), h->handleId());
             continue;
         }
         h->releaseListeners();
         removeHandle(*h);  // O(1): the handle knows its slot in the list
-        trace::line(fmt::format("{}#{} closed and released", h->kind(), h->handleId()));
+        trace::line("{}#{} closed and released", h->kind(), h->handleId());
     }
 }
 
@@ -318,12 +349,16 @@ void Loop::runClosing() {
 // Callbacks, nextTick and uncaught exceptions.
 // ===========================================================================
 
-void Loop::nextTick(std::function<void()> fn) { ticks_.push_back(std::move(fn)); }
+void Loop::nextTick(std::function<void()> fn) {
+    ticks_.push_back(std::move(fn));
+    trace::queue("tick", "queue");
+}
 
 void Loop::drainTicks() {
     while (!ticks_.empty()) {
         auto fn = std::move(ticks_.front());
         ticks_.pop_front();
+        trace::queue("tick", "run");
         fn();
     }
 }
@@ -349,6 +384,7 @@ namespace {
     console::error(fmt::format("posix_impl/loop.cpp, Loop::invoke: Uncaught exception\n\n{}\n\n{}",
                                text, kRuntimeLine));
     std::fflush(nullptr);
+    trace::exit(1);
     std::_Exit(1);
 }
 } // namespace
@@ -369,6 +405,7 @@ void Loop::invoke(const std::function<void()>& fn) {
 void Loop::adopt(std::shared_ptr<Handle> handle) {
     if (handle->adopted_) return;
     handle->adopted_ = true;
+    trace::handle("open", handle->kind_, handle->id_);
     handle->slot_ = handles_.size();
     handles_.push_back(std::move(handle));
 }
@@ -386,6 +423,7 @@ void Loop::removeHandle(Handle& h) {
         handles_[slot]->slot_ = slot;
     }
     handles_.pop_back();
+    trace::handle("close", h.kind_, h.id_);
 }
 
 void Loop::countActive(const Handle& h, int delta) {
@@ -432,7 +470,7 @@ void Handle::closeHandle() {
     closing_ = true;
     setActive(false);
     loop_.closing_.push_back(shared_from_this());
-    trace::line(fmt::format("{}#{} closing", kind_, id_));
+    trace::line("{}#{} closing", kind_, id_);
 }
 
 void Handle::reopen() {
@@ -487,6 +525,10 @@ unsigned ThreadPool::defaultSize() {
     return n > 1024 ? 1024 : n;
 }
 
+namespace {
+thread_local int workerIndex = -1;  // which worker this thread is (KIT_TRACE's `thread`)
+} // namespace
+
 ThreadPool::ThreadPool(unsigned threads) : size_(threads) {}
 
 ThreadPool::~ThreadPool() {
@@ -502,7 +544,11 @@ void ThreadPool::submit(std::function<void()> job) {
     {
         std::lock_guard lock(mutex_);
         if (threads_.empty())  // libuv starts its threads on the first request
-            for (unsigned i = 0; i < size_; ++i) threads_.emplace_back([this] { worker(); });
+            for (unsigned i = 0; i < size_; ++i)
+                threads_.emplace_back([this, i] {
+                    workerIndex = static_cast<int>(i);
+                    worker();
+                });
         jobs_.push_back(std::move(job));
     }
     ready_.notify_one();
@@ -524,23 +570,26 @@ void ThreadPool::worker() {
 
 unsigned Loop::threadPoolSize() const { return pool_ ? pool_->size() : ThreadPool::defaultSize(); }
 
-void Loop::queueWork(std::function<void()> fn, std::function<void()> after) {
+void Loop::queueWork(std::function<void()> fn, std::function<void()> after, std::string_view what) {
     if (!pool_) pool_ = std::make_unique<ThreadPool>(ThreadPool::defaultSize());
     ++requests_;
-    trace::line("threadpool: job queued");
-    pool_->submit([this, fn = std::move(fn), after = std::move(after)]() mutable {
+    const std::uint64_t job = ++jobSeq_;
+    trace::pool("submit", job, what);
+    pool_->submit([this, job, what, fn = std::move(fn), after = std::move(after)]() mutable {
         // On a worker thread: blocking calls are fine here, loop state is not. An
         // exception must not leave the thread (std::terminate): it is carried to the
         // loop thread and raised there, an uncaught exception like any other (rule 7).
+        trace::pool("start", job, what, workerIndex);
         std::exception_ptr failure;
         try {
             fn();
         } catch (...) {
             failure = std::current_exception();
         }
-        post([this, after = std::move(after), failure] {
+        trace::pool("finish", job, what, workerIndex);
+        post([this, job, what, after = std::move(after), failure] {
             --requests_;
-            trace::line("threadpool: job done, completion runs on the loop thread");
+            trace::pool("callback", job, what);
             if (failure) std::rethrow_exception(failure);
             after();
         });
@@ -586,6 +635,8 @@ Loop::Loop() {
     }
     wakeWatcher_ = std::make_unique<IoWatcher>(*this, [this](short) { drainPosted(); });
     wakeWatcher_->start(wakeFd_.get(), POLLIN);  // not counted: it never keeps the loop alive
+    trace::handle("open", "async", 0);  // libuv's uv_async_t: "async#0" in KIT_TRACE=json
+    trace::handle("fd", "async", 0, wakeFd_.get());
     updateTime();
 }
 

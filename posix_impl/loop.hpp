@@ -279,8 +279,9 @@ public:
     /// @brief Queue @p fn for the pending phase of the next turn (libuv's pending queue).
     void defer(std::function<void()> fn);
     /// @brief Run @p fn in the thread pool, then @p after on the loop thread.
-    /// The pending job keeps the loop alive (libuv's `uv_queue_work`).
-    void queueWork(std::function<void()> fn, std::function<void()> after);
+    /// The pending job keeps the loop alive (libuv's `uv_queue_work`). @p what names the
+    /// job in `KIT_TRACE=json` records ("read", "open"...): a string literal.
+    void queueWork(std::function<void()> fn, std::function<void()> after, std::string_view what = "work");
     /// @brief Thread-safe: run @p fn on the loop thread soon (libuv's `uv_async_send`).
     /// Does not by itself keep the loop alive.
     void post(std::function<void()> fn);
@@ -341,6 +342,7 @@ private:
     int pollTimeout() const;
     void drainTicks();
     void drainPosted();
+    void tracePoll(int timeoutMs, std::int64_t sleptUs) const;
     void watch(IoWatcher& w);
     void unwatch(IoWatcher& w);
     void countActive(const Handle& h, int delta);
@@ -352,6 +354,8 @@ private:
     int requests_ = 0;        // pending requests (thread-pool work, connects...)
     int refImmediates_ = 0;   // queued immediates (they keep the loop alive)
     bool running_ = false;
+    std::int64_t turn_ = 0;        // turns of the loop so far (KIT_TRACE's `it`)
+    std::uint64_t jobSeq_ = 0;     // thread-pool jobs submitted (KIT_TRACE's `job`)
 
     std::vector<std::shared_ptr<Handle>> handles_;        // the handle list (strong refs)
     std::vector<Handle*> live_;                           // every handle not yet destroyed

@@ -3,6 +3,7 @@
 
 #include "console.hpp"
 #include "loop.hpp"
+#include "trace.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@ void nextTick(std::function<void()> fn) { Loop::getDefault().nextTick(std::move(
 
 int run() {
     Loop::getDefault().run();
+    trace::exit(code().load());  // KIT_TRACE=json: the last record
     return code().load();
 }
 

@@ -74,7 +74,8 @@ OUT=${BENCH_OUT:-build/bench}
 bash scripts/deps.sh bench
 
 for bin in lessons/01_tcp_server lessons/02_tcp_client lessons/03_udp_server \
-           bench-bin/floor_server bench-bin/floor_client bench-bin/retain_slice bench-bin/timers_close; do
+           bench-bin/floor_server bench-bin/floor_client bench-bin/retain_slice bench-bin/timers_close \
+           bench-bin/timers_close_notrace; do
   if [[ ! -x build/$bin ]]; then
     echo "bench: build/$bin is missing; run make bench-bins (or make bench)" >&2
     exit 1

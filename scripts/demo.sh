@@ -7,6 +7,8 @@
 # coloured. Everything runs in a temporary directory on ports picked free; every
 # process started here is stopped and reaped on exit, also on failure or Ctrl-C.
 # KIT_TRACE=1 make demo shows the loop's phases and events as well.
+# DEMO_TRACE=1 make demo also records each run again, by the kit and by Node, and draws
+# the timelines (build/trace/00.html, 01.html, 03.html; scripts/trace/, a few seconds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -100,3 +102,15 @@ same_file "$WORK/udp/client_files/client.txt" "$WORK/udp/server_files/$UDP_FILE"
 
 heading "summary"
 echo "  lesson 00 ran; TCP and UDP transfers arrived whole. Servers stopped; nothing left running."
+
+# ----------------------------------------------------------------- timelines (opt-in)
+if [[ -n ${DEMO_TRACE-} && ${DEMO_TRACE} != 0 ]]; then
+  heading "timelines: the same runs, kit and Node, as pictures"
+  for n in 00 01 03; do
+    node scripts/trace/record.js "$n" "$ROOT/build/trace/$n" >/dev/null
+    node scripts/trace/view.js "$ROOT"/build/trace/"$n"/*.jsonl -o "$ROOT/build/trace/$n.html" --title "make demo: lesson $n"
+  done
+  echo "  open them in a browser (they work offline)"
+else
+  echo "  the loop as a timeline, kit beside Node: DEMO_TRACE=1 make demo, or make trace-view LESSON=01"
+fi

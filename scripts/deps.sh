@@ -41,6 +41,7 @@ EXTRA=(
   # tests/integration/slides.test.js; DejaVu is the font the decks ask for.
   "pandoc:pandoc"
   "chromium:chromium"
+  # (chromium also opens the trace viewer's timeline, tests/integration/trace-view.test.js)
   "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core"
   # lesson 05: tcpdump reads the capture files of its pages and exercises (tcpdump -r,
   # no root needed) and captures the link in make wire (two small packages)
@@ -243,7 +244,9 @@ if (( $(node_major) < 20 )); then
 fi
 
 # ---------------------------------------------------------------- npm packages
-if [[ -f package.json && ! -d node_modules/moment ]]; then
+# (d3 is inlined into the trace viewer's HTML, scripts/trace/view.js; playwright-core
+# drives Debian's chromium in tests/integration/trace-view.test.js.)
+if [[ -f package.json && ( ! -d node_modules/moment || ! -d node_modules/d3 || ! -d node_modules/playwright-core ) ]]; then
   if [[ -f package-lock.json ]]; then
     echo "deps: npm ci"
     npm ci --no-audit --no-fund

@@ -156,7 +156,7 @@ fi # ! epoll_only
 # the kit's programs: the others (documentation, exercise lists, dependencies) do not
 # depend on the poller. About 50 s more on 2 cores: fuzz (the randomized differential
 # test) reuses the programs the first pass compiled, so it adds only about 5 s.
-EPOLL_SUITES=(diff parity tcp udp lesson00 fuzz)
+EPOLL_SUITES=(diff parity tcp udp lesson00 fuzz trace)
 epoll_files=()
 for suite in "${EPOLL_SUITES[@]}"; do
   [[ -e tests/integration/$suite.test.js ]] && epoll_files+=("tests/integration/$suite.test.js")

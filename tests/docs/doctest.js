@@ -8,7 +8,7 @@
 //
 // Each scenario runs in a fresh environment, the way a student would run it:
 // - a temporary copy of the kit (the files git knows, as they are in the working tree),
-//   with copies of build/lessons/ and node_modules/;
+//   with copies of build/lessons/ and node_modules/moment (NODE_PACKAGES);
 // - new network, PID and mount namespaces (loopback up, so port 8124 is free and every
 //   process started in it dies with it);
 // - as an unprivileged user: uid/gid 65534 when run as root (setpriv), the invoking user
@@ -296,6 +296,9 @@ function diff(expected, actual) {
 
 // ------------------------------------------------------------------ the environment
 
+/** The packages of node_modules/ that the lessons' Node programs require. */
+const NODE_PACKAGES = ['moment'];
+
 /** Copies the kit into dir: the files git knows (tracked or new, not ignored). */
 function copyKit(dir) {
   let files;
@@ -332,7 +335,9 @@ function copyKit(dir) {
   // The built programs and the Node twins' packages are copied, not linked: the
   // unprivileged user of the scenario may not be allowed to reach the real kit (a clone
   // under /root, say), and a page's commands must not be able to change the real build.
-  for (const d of ['build/lessons', 'node_modules']) {
+  // Of node_modules/, only what the Node twins require (moment, 4 MB): the rest, d3 and
+  // playwright-core (about 20 MB), serves the trace viewer, which no page's scenario runs.
+  for (const d of ['build/lessons', ...NODE_PACKAGES.map((p) => `node_modules/${p}`)]) {
     if (fs.existsSync(path.join(ROOT, d))) {
       fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
     }
