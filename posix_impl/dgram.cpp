@@ -172,7 +172,7 @@ void Socket::lookup(const std::string& host,
     // 127.0.0.1 for udp4 and ::1 for udp6, and a udp6 lookup fails with ENOTFOUND if
     // /etc/hosts has no IPv6 entry for the name. Node's lookup4/lookup6 do the same.
     const int family = dns::isIP(host) != 0 ? 0 : (family_ == AF_INET6 ? 6 : 4);
-    trace::line(fmt::format("udp#{}: lookup('{}')", handleId(), host));
+    tracing::line(fmt::format("udp#{}: lookup('{}')", handleId(), host));
     dns::lookup(host, family,
                 [done = std::move(done)](const std::optional<Error>& err,
                                          const std::vector<dns::Address>& addresses) {
@@ -246,12 +246,12 @@ void Socket::afterBindLookup(int port, const std::optional<Error>& err, const st
     watcher_.start(fd_.get(), POLLIN);
     setActive(true);
     state_ = BindState::Bound;
-    if (trace::enabled()) {
+    if (tracing::enabled()) {
         const auto local = address();
-        trace::line(fmt::format("udp#{}: fd {} bound to {}:{}, reading", handleId(), fd_.get(),
+        tracing::line(fmt::format("udp#{}: fd {} bound to {}:{}, reading", handleId(), fd_.get(),
                                 local.address, local.port));
     }
-    trace::handle("fd", kind(), handleId(), fd_.get());
+    tracing::handle("fd", kind(), handleId(), fd_.get());
     emit("listening");
     // Then what waited for the bind, in order (Node's clearQueue).
     auto queue = std::move(bindQueue_);
@@ -344,8 +344,8 @@ void Socket::onReadable() {
             }
             continue;
         }
-        if (trace::enabled())
-            trace::line(fmt::format("udp#{}: recvmsg -> {} bytes from {}:{}", handleId(), n,
+        if (tracing::enabled())
+            tracing::line(fmt::format("udp#{}: recvmsg -> {} bytes from {}:{}", handleId(), n,
                                     from.address, from.port));
         const Buffer buf(std::span<const std::uint8_t>(readBuffer_.data(), static_cast<std::size_t>(n)));
         // One callback per datagram, with nextTick drained after each, as Node's
@@ -440,8 +440,8 @@ void Socket::transmit(const Request& req) {
     // now. The callback still runs on the next tick, never inside this call.
     const ssize_t n = sendOnce(fd_.get(), *req);
     if (n >= 0) {
-        if (trace::enabled())
-            trace::line(fmt::format("udp#{}: sendto -> {} bytes to {}:{}", handleId(), n, req->host, req->port));
+        if (tracing::enabled())
+            tracing::line(fmt::format("udp#{}: sendto -> {} bytes to {}:{}", handleId(), n, req->host, req->port));
         loop().nextTick([self, req, n] { self->finish(req, std::nullopt, static_cast<std::size_t>(n)); });
         return;
     }
@@ -503,7 +503,7 @@ void Socket::close(std::function<void()> cb) {
     // sockets closed in one callback emit 'close' in the order close() was called.
     watcher_.stop();
     fd_.reset();
-    trace::line(fmt::format("udp#{}: descriptor closed", handleId()));
+    tracing::line(fmt::format("udp#{}: descriptor closed", handleId()));
     closeHandle();
     auto self = std::static_pointer_cast<Socket>(shared_from_this());
     loop().nextTick([self] { self->emit("close"); });

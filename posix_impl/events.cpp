@@ -32,7 +32,7 @@ void unhandledErrorEvent(const Error& err, std::string_view owner) {
                                "{}\nEmitted 'error' event{} at:{}\n\n{}",
                                head, on, tail, kRuntimeLine));
     std::fflush(nullptr);
-    trace::exit(1);
+    tracing::exit(1);
     std::_Exit(1);
 }
 

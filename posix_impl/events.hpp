@@ -274,7 +274,7 @@ public:
     template <class... A>
     bool emit(EmitKey<detail::TypeList<std::remove_cvref_t<A>...>> event, const A&... args) {
         auto& list = listeners_[event.index];
-        if (trace::on) [[unlikely]]
+        if (tracing::on) [[unlikely]]
             traceEmit(className_, id_, names_[event.index], list.size(), detail::traceDetail(args...));
         if (list.empty()) {
             if constexpr (sizeof...(A) == 1 && (std::is_same_v<std::remove_cvref_t<A>, Error> && ...)) {

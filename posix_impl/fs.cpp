@@ -201,12 +201,12 @@ void ReadStream::startRead() {
 }
 
 void ReadStream::pause() {
-    if (!paused_) trace::line("readstream paused: {}", path_);
+    if (!paused_) tracing::line("readstream paused: {}", path_);
     paused_ = true;
 }
 
 void ReadStream::resume() {
-    if (paused_) trace::line("readstream resumed: {}", path_);
+    if (paused_) tracing::line("readstream resumed: {}", path_);
     paused_ = false;
     readNext();
 }

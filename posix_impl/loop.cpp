@@ -31,25 +31,25 @@ void Loop::run() {
     invoke([] {});
     updateTime();
     while (alive()) {
-        trace::turn(turn_++);  // KIT_TRACE: each phase's enter and leave, in this turn
-        trace::phase("timers");
+        tracing::turn(turn_++);  // KIT_TRACE: each phase's enter and leave, in this turn
+        tracing::phase("timers");
         runTimers();
-        trace::phaseLeave("timers");
-        trace::phase("pending");
+        tracing::phaseLeave("timers");
+        tracing::phase("pending");
         runPending();
-        trace::phaseLeave("pending");
-        trace::phase("poll");
+        tracing::phaseLeave("pending");
+        tracing::phase("poll");
         poll(pollTimeout());
-        trace::phaseLeave("poll");
-        trace::phase("check");
+        tracing::phaseLeave("poll");
+        tracing::phase("check");
         runCheck();
-        trace::phaseLeave("check");
-        trace::phase("close");
+        tracing::phaseLeave("check");
+        tracing::phase("close");
         runClosing();
-        trace::phaseLeave("close");
+        tracing::phaseLeave("close");
         updateTime();
     }
-    trace::line("loop: nothing left to wait for, run() returns");
+    tracing::line("loop: nothing left to wait for, run() returns");
     running_ = false;
 }
 
@@ -189,10 +189,10 @@ void Loop::runPending() {
 // ===========================================================================
 
 void Loop::poll(int timeoutMs) {
-    if (trace::on && !trace::json) trace::line(poller_->describe(timeoutMs));
+    if (tracing::on && !tracing::json) tracing::line(poller_->describe(timeoutMs));
     const int timeoutAsked = timeoutMs;
-    trace::flush();  // KIT_TRACE=json: the turn so far is on disk before the loop sleeps
-    const std::int64_t sleepStart = trace::json ? monotonicUs() : 0;
+    tracing::flush();  // KIT_TRACE=json: the turn so far is on disk before the loop sleeps
+    const std::int64_t sleepStart = tracing::json ? monotonicUs() : 0;
 
     int ready = 0;
     for (;;) {
@@ -202,7 +202,7 @@ void Loop::poll(int timeoutMs) {
         if (errno != EINTR) {
             // Only EINVAL/ENOMEM are possible here; nothing a program can recover from.
             console::error(fmt::format("{}(2) failed: {}", poller_->syscall(), errorDescription(errno)));
-            trace::exit(70);
+            tracing::exit(70);
             std::_Exit(70);
         }
         // poll(2) and epoll_wait(2) are never restarted after a signal (man 7 signal),
@@ -214,9 +214,9 @@ void Loop::poll(int timeoutMs) {
         }
     }
     updateTime();  // libuv updates the time after poll returns, before callbacks
-    if (trace::on) [[unlikely]] {
-        if (trace::json) tracePoll(timeoutAsked, monotonicUs() - sleepStart);
-        else trace::line("{} -> {} ready", poller_->syscall(), ready);
+    if (tracing::on) [[unlikely]] {
+        if (tracing::json) tracePoll(timeoutAsked, monotonicUs() - sleepStart);
+        else tracing::line("{} -> {} ready", poller_->syscall(), ready);
     }
     if (ready == 0) return;
 
@@ -250,7 +250,7 @@ void Loop::tracePoll(int timeoutMs, std::int64_t sleptUs) const {
     for (std::size_t fd = 0; fd < watchers_.size(); ++fd)
         if (const IoWatcher* w = watchers_[fd]; w != nullptr && w->events_ != 0)
             interest.push_back(PollEvent{static_cast<int>(fd), w->events_});
-    trace::poll(poller_->syscall(), timeoutMs, interest, sleptUs, ready_);
+    tracing::poll(poller_->syscall(), timeoutMs, interest, sleptUs, ready_);
 }
 
 void Loop::watch(IoWatcher& w) {
@@ -287,7 +287,7 @@ std::shared_ptr<Immediate> Loop::addImmediate(std::function<void()> cb) {
     auto im = std::make_shared<Immediate>(*this, std::move(cb));
     immediates_.push_back(im);
     ++refImmediates_;
-    trace::queue("immediate", "queue");
+    tracing::queue("immediate", "queue");
     return im;
 }
 
@@ -299,7 +299,7 @@ void Loop::runCheck() {
         im->done_ = true;
         if (im->ref_) --refImmediates_;
         auto cb = std::move(im->callback_);
-        trace::queue("immediate", "run");
+        tracing::queue("immediate", "run");
         invoke(cb);
     }
 }
@@ -336,12 +336,12 @@ void Loop::runClosing() {
         invoke([&h] { h->onClose(); });
         if (!h->closing_) {
             // Reopened by its own 'close' listener (rule 4): it lives on, listeners too.
-            trace::line("{}#{} closed and reopened", h->kind(), h->handleId());
+            tracing::line("{}#{} closed and reopened", h->kind(), h->handleId());
             continue;
         }
         h->releaseListeners();
         removeHandle(*h);  // O(1): the handle knows its slot in the list
-        trace::line("{}#{} closed and released", h->kind(), h->handleId());
+        tracing::line("{}#{} closed and released", h->kind(), h->handleId());
     }
 }
 
@@ -351,14 +351,14 @@ void Loop::runClosing() {
 
 void Loop::nextTick(std::function<void()> fn) {
     ticks_.push_back(std::move(fn));
-    trace::queue("tick", "queue");
+    tracing::queue("tick", "queue");
 }
 
 void Loop::drainTicks() {
     while (!ticks_.empty()) {
         auto fn = std::move(ticks_.front());
         ticks_.pop_front();
-        trace::queue("tick", "run");
+        tracing::queue("tick", "run");
         fn();
     }
 }
@@ -384,7 +384,7 @@ namespace {
     console::error(fmt::format("posix_impl/loop.cpp, Loop::invoke: Uncaught exception\n\n{}\n\n{}",
                                text, kRuntimeLine));
     std::fflush(nullptr);
-    trace::exit(1);
+    tracing::exit(1);
     std::_Exit(1);
 }
 } // namespace
@@ -405,7 +405,7 @@ void Loop::invoke(const std::function<void()>& fn) {
 void Loop::adopt(std::shared_ptr<Handle> handle) {
     if (handle->adopted_) return;
     handle->adopted_ = true;
-    trace::handle("open", handle->kind_, handle->id_);
+    tracing::handle("open", handle->kind_, handle->id_);
     handle->slot_ = handles_.size();
     handles_.push_back(std::move(handle));
 }
@@ -423,7 +423,7 @@ void Loop::removeHandle(Handle& h) {
         handles_[slot]->slot_ = slot;
     }
     handles_.pop_back();
-    trace::handle("close", h.kind_, h.id_);
+    tracing::handle("close", h.kind_, h.id_);
 }
 
 void Loop::countActive(const Handle& h, int delta) {
@@ -470,7 +470,7 @@ void Handle::closeHandle() {
     closing_ = true;
     setActive(false);
     loop_.closing_.push_back(shared_from_this());
-    trace::line("{}#{} closing", kind_, id_);
+    tracing::line("{}#{} closing", kind_, id_);
 }
 
 void Handle::reopen() {
@@ -574,22 +574,22 @@ void Loop::queueWork(std::function<void()> fn, std::function<void()> after, std:
     if (!pool_) pool_ = std::make_unique<ThreadPool>(ThreadPool::defaultSize());
     ++requests_;
     const std::uint64_t job = ++jobSeq_;
-    trace::pool("submit", job, what);
+    tracing::pool("submit", job, what);
     pool_->submit([this, job, what, fn = std::move(fn), after = std::move(after)]() mutable {
         // On a worker thread: blocking calls are fine here, loop state is not. An
         // exception must not leave the thread (std::terminate): it is carried to the
         // loop thread and raised there, an uncaught exception like any other (rule 7).
-        trace::pool("start", job, what, workerIndex);
+        tracing::pool("start", job, what, workerIndex);
         std::exception_ptr failure;
         try {
             fn();
         } catch (...) {
             failure = std::current_exception();
         }
-        trace::pool("finish", job, what, workerIndex);
+        tracing::pool("finish", job, what, workerIndex);
         post([this, job, what, after = std::move(after), failure] {
             --requests_;
-            trace::pool("callback", job, what);
+            tracing::pool("callback", job, what);
             if (failure) std::rethrow_exception(failure);
             after();
         });
@@ -635,8 +635,8 @@ Loop::Loop() {
     }
     wakeWatcher_ = std::make_unique<IoWatcher>(*this, [this](short) { drainPosted(); });
     wakeWatcher_->start(wakeFd_.get(), POLLIN);  // not counted: it never keeps the loop alive
-    trace::handle("open", "async", 0);  // libuv's uv_async_t: "async#0" in KIT_TRACE=json
-    trace::handle("fd", "async", 0, wakeFd_.get());
+    tracing::handle("open", "async", 0);  // libuv's uv_async_t: "async#0" in KIT_TRACE=json
+    tracing::handle("fd", "async", 0, wakeFd_.get());
     updateTime();
 }
 

@@ -124,8 +124,8 @@ void Server::bindAndListen(const std::string& address, int family, int port, boo
     if (!spareFd_) spareFd_ = openSpare();
     const auto local = detail::localEndpoint(fd_.get());
     bound_ = {local.address, local.family, local.port};
-    trace::line("server#{} listening on fd {} ({}:{})", handleId(), fd_.get(), bound_.address, bound_.port);
-    trace::handle("fd", kind(), handleId(), fd_.get());
+    tracing::line("server#{} listening on fd {} ({}:{})", handleId(), fd_.get(), bound_.address, bound_.port);
+    tracing::handle("fd", kind(), handleId(), fd_.get());
     watcher_.start(fd_.get(), POLLIN);
     setActive(true);
     loop().nextTick([self] {
@@ -158,8 +158,8 @@ void Server::onReadable() {
         const int number = cfd.get();
         socket->adoptAccepted(std::move(cfd), self);
         ++connections_;
-        trace::line("server#{} accept4 -> fd {} (socket#{})", handleId(), number, socket->handleId());
-        trace::handle("fd", socket->kind(), socket->handleId(), number);
+        tracing::line("server#{} accept4 -> fd {} (socket#{})", handleId(), number, socket->handleId());
+        tracing::handle("fd", socket->kind(), socket->handleId(), number);
         // libuv calls the connection callback once per accepted socket, and Node drains
         // nextTick after each (a callback from C++): tick 1 runs before connection 2.
         loop().invoke([&] { emit("connection", socket); });
@@ -188,7 +188,7 @@ void Server::shedConnections() {
             },
             kAcceptPauseMs);
         timer->unref();  // the listening server keeps the loop alive, not this timer
-        trace::line("server#{} EMFILE and no spare descriptor: accepting paused", handleId());
+        tracing::line("server#{} EMFILE and no spare descriptor: accepting paused", handleId());
         return;
     }
     spareFd_.reset();  // close(2): one descriptor free for accept4(2)
@@ -202,7 +202,7 @@ void Server::shedConnections() {
         ++shed;  // cfd closes here: the client sees its connection end
     }
     spareFd_ = openSpare();
-    trace::line("server#{} EMFILE: shed {} connection(s)", handleId(), shed);
+    tracing::line("server#{} EMFILE: shed {} connection(s)", handleId(), shed);
 }
 
 // ===========================================================================
@@ -225,7 +225,7 @@ Server& Server::close(std::function<void()> cb) {
         spareFd_.reset();  // the EMFILE reserve is needed only while accepting
         bound_ = {};
         setActive(false);
-        trace::line("server#{} stopped listening", handleId());
+        tracing::line("server#{} stopped listening", handleId());
     }
     emitCloseIfDrained();
     return *this;

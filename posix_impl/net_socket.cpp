@@ -99,7 +99,7 @@ Socket& Socket::connect(int port, const std::string& host, std::function<void()>
     connecting_ = true;
     setActive(true);  // a connect in progress keeps the loop alive
     auto self = std::static_pointer_cast<Socket>(shared_from_this());
-    trace::line("socket#{} lookup '{}'", handleId(), host);
+    tracing::line("socket#{} lookup '{}'", handleId(), host);
     // Node 20 asks dns.lookup for every address (autoSelectFamily), keeping the
     // resolver's order, then tries them in turn.
     dns::lookup(host, 0, [self, port](const std::optional<Error>& err, const std::vector<dns::Address>& found) {
@@ -162,8 +162,8 @@ void Socket::connectTo(std::vector<std::pair<std::string, int>> addresses, std::
         });
         return;
     }
-    trace::line("socket#{} connect({}, {}:{}) in progress", handleId(), fd_.get(), address, port);
-    trace::handle("fd", kind(), handleId(), fd_.get());
+    tracing::line("socket#{} connect({}, {}:{}) in progress", handleId(), fd_.get(), address, port);
+    tracing::handle("fd", kind(), handleId(), fd_.get());
     watcher_.start(fd_.get(), POLLOUT);  // writable = the handshake finished, well or badly
     if (index + 1 < addresses.size()) {
         // More addresses to try: give this one 250 ms (Node's
@@ -196,7 +196,7 @@ void Socket::onConnected() {
     const auto remote = detail::remoteEndpoint(fd_.get());
     local_ = {local.address, local.family, local.port};
     remote_ = {remote.address, remote.family, remote.port};
-    trace::line("socket#{} connected {}:{} -> {}:{}", handleId(), local_.address, local_.port,
+    tracing::line("socket#{} connected {}:{} -> {}:{}", handleId(), local_.address, local_.port,
                 remote_.address, remote_.port);
     // Node's afterConnect emits 'connect' then 'ready' from the same function, 'ready'
     // even when a 'connect' listener destroyed the socket.
@@ -463,7 +463,7 @@ void Socket::completeShutdown() {
         destroy(Error::errnoException(errno, "shutdown"));
         return;
     }
-    trace::line("socket#{} shutdown(SHUT_WR): FIN sent", handleId());
+    tracing::line("socket#{} shutdown(SHUT_WR): FIN sent", handleId());
     updateInterest();
     auto self = std::static_pointer_cast<Socket>(shared_from_this());
     loop().nextTick([self] {

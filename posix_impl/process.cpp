@@ -24,7 +24,7 @@ void nextTick(std::function<void()> fn) { Loop::getDefault().nextTick(std::move(
 
 int run() {
     Loop::getDefault().run();
-    trace::exit(code().load());  // KIT_TRACE=json: the last record
+    tracing::exit(code().load());  // KIT_TRACE=json: the last record
     return code().load();
 }
 

@@ -37,12 +37,12 @@ Timeout::Timeout(Loop& loop, std::function<void()> cb, Loop::Millis delay, bool 
 void Timeout::arm() {
     auto self = std::static_pointer_cast<Timeout>(shared_from_this());
     key_ = loop().addTimer(delay_, [self] { self->fire(); });
-    trace::timer("arm", handleId(), delay_);
+    tracing::timer("arm", handleId(), delay_);
     setActive(true);
 }
 
 void Timeout::fire() {
-    trace::timer("fire", handleId(), delay_);
+    tracing::timer("fire", handleId(), delay_);
     key_ = 0;
     if (repeat_) {
         // Node re-arms an interval from the time its callback starts.
@@ -57,7 +57,7 @@ void Timeout::fire() {
 
 void Timeout::clear() {
     if (isClosing()) return;
-    if (key_ != 0) trace::timer("clear", handleId(), delay_);
+    if (key_ != 0) tracing::timer("clear", handleId(), delay_);
     if (key_ != 0) loop().cancelTimer(key_);
     key_ = 0;
     setActive(false);

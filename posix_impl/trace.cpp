@@ -22,7 +22,7 @@
 
 namespace kit {
 
-namespace trace {
+namespace tracing {
 
 namespace {
 
@@ -377,13 +377,13 @@ void flush() {
 
 } // namespace detail
 
-} // namespace trace
+} // namespace tracing
 
-bool traceEnabled() { return trace::on; }
+bool traceEnabled() { return tracing::on; }
 
 void traceEmit(std::string_view owner, std::uint64_t id, std::string_view event, std::size_t listeners,
                std::string_view detail) {
-    trace::detail::emit(owner, id, event, listeners, detail);
+    tracing::detail::emit(owner, id, event, listeners, detail);
 }
 
 } // namespace kit

@@ -6,9 +6,9 @@
 /// Node has no direct equivalent (the closest is `NODE_DEBUG=net,timers` and
 /// `--trace-event-categories`). The variable is read once, before main(), into two
 /// constant booleans. **Off** (unset, empty or "0"), each trace point costs one test of
-/// `trace::on`: every function below is an inline wrapper that tests it and calls the
+/// `tracing::on`: every function below is an inline wrapper that tests it and calls the
 /// out-of-line writer only when it is set, and the formatting happens inside the writer,
-/// never in the caller's arguments (`trace::line("fd {}", fd)`, not `fmt::format`). No
+/// never in the caller's arguments (`tracing::line("fd {}", fd)`, not `fmt::format`). No
 /// measurable cost in `make bench` (docs/performance.md, "The trace's cost").
 ///
 /// **`KIT_TRACE=json:PATH`** (`%p` in PATH: the process id, for programs whose children
@@ -45,7 +45,7 @@
 #include <utility>
 
 /// @brief `KIT_TRACE=1` (text on stderr) and `KIT_TRACE=json:PATH` (JSON lines).
-namespace kit::trace {
+namespace kit::tracing {
 
 #ifdef KIT_TRACE_COMPILED_OUT
 // A build with every trace point compiled away (the bench's "notrace" row, mk/bench.mk):
@@ -86,7 +86,7 @@ inline void line(std::string_view text) {
         detail::text(text);
 }
 
-/// @brief One trace line formatted only when tracing is on: `trace::line("fd {}", fd)`.
+/// @brief One trace line formatted only when tracing is on: `tracing::line("fd {}", fd)`.
 template <class A0, class... A>
 inline void line(fmt::format_string<A0, A...> format, A0&& a0, A&&... args) {
     if (on) [[unlikely]]
@@ -159,4 +159,4 @@ inline void flush() {
         detail::flush();
 }
 
-} // namespace kit::trace
+} // namespace kit::tracing
