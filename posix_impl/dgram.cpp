@@ -31,7 +31,7 @@ namespace kit::dgram {
 namespace detail {
 
 struct SendRequest {
-    std::vector<std::uint8_t> data;  // a copy of the caller's bytes
+    Buffer data;                     // the caller's bytes, shared, not copied (as Node keeps a reference)
     int port = 0;
     std::string host;                // as the caller wrote it: Node's error messages use it
     sockaddr_storage dest{};
@@ -171,8 +171,20 @@ void Socket::lookup(const std::string& host,
     // seconds (uv_getaddrinfo), asking for the socket's family only: 'localhost' is
     // 127.0.0.1 for udp4 and ::1 for udp6, and a udp6 lookup fails with ENOTFOUND if
     // /etc/hosts has no IPv6 entry for the name. Node's lookup4/lookup6 do the same.
-    const int family = dns::isIP(host) != 0 ? 0 : (family_ == AF_INET6 ? 6 : 4);
-    trace::line(fmt::format("udp#{}: lookup('{}')", handleId(), host));
+    // Formatted only when tracing: this runs for every datagram sent.
+    if (trace::enabled()) trace::line(fmt::format("udp#{}: lookup('{}')", handleId(), host));
+    if (dns::isIP(host) != 0) {
+        // What dns::lookup answers for a literal (the literal, on the next tick), without
+        // building its list of addresses: a TFTP transfer sends one datagram per block.
+        Loop& loop = this->loop();
+        loop.beginRequest();
+        loop.nextTick([&loop, host, done = std::move(done)] {
+            loop.endRequest();
+            done(std::nullopt, host);
+        });
+        return;
+    }
+    const int family = family_ == AF_INET6 ? 6 : 4;
     dns::lookup(host, family,
                 [done = std::move(done)](const std::optional<Error>& err,
                                          const std::vector<dns::Address>& addresses) {
@@ -372,7 +384,7 @@ void Socket::send(const Buffer& msg, std::size_t offset, std::size_t length, int
     if (isClosing()) throw notRunning();
 
     auto req = std::make_shared<detail::SendRequest>();
-    req->data.assign(msg.data() + offset, msg.data() + offset + length);
+    req->data = msg.subarray(offset, offset + length);
     req->port = port;
     req->host = host.empty() ? (family_ == AF_INET6 ? "::1" : "127.0.0.1") : std::move(host);
     req->cb = std::move(cb);

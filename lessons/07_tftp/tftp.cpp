@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 namespace tftp {
 
@@ -20,7 +21,6 @@ Transfer::Transfer(std::shared_ptr<kit::dgram::Socket> socket, Peer peer, Role r
     // The last block is the first one shorter than blksize: a file of exactly N blocks
     // ends with an empty DATA N+1, or the receiver could not tell "end" from "more".
     totalBlocks_ = fileSize_ / opts_.blksize + 1;
-    block_.resize(opts_.blksize);
 }
 
 void Transfer::sizeReceiveBuffer() {
@@ -102,15 +102,18 @@ void Transfer::sendWindow() {
         // pread(2) of one block from a regular file: poll(2) cannot wait on a disk, and
         // Node would send this to the thread pool (fs.read). A block of a file in the
         // page cache takes microseconds, so the lesson keeps it inline and readable.
+        // It reads straight into the packet, after the header: the only copy of the
+        // block is the kernel's (memory not zeroed first, as Buffer.allocUnsafe).
+        auto packet = std::make_unique_for_overwrite<std::uint8_t[]>(kDataHeader + want);
+        putDataHeader(packet.get(), static_cast<std::uint16_t>(k & 0xffff));
         ssize_t n;
-        do n = ::pread(file_.get(), block_.data(), want, static_cast<off_t>(offset));
+        do n = ::pread(file_.get(), packet.get() + kDataHeader, want, static_cast<off_t>(offset));
         while (n < 0 && errno == EINTR);
         if (n < 0 || static_cast<std::size_t>(n) != want) {
             abort(kNotDefined, n < 0 ? fmt::format("read error: {}", std::strerror(errno)) : "file changed while read");
             return;
         }
-        sendPacket(makeData(static_cast<std::uint16_t>(k & 0xffff),
-                            std::span<const std::uint8_t>(block_.data(), want)));
+        sendPacket(kit::Buffer(std::move(packet), kDataHeader + want));
     }
     arm();
 }
@@ -118,6 +121,10 @@ void Transfer::sendWindow() {
 // One timer per transfer: the retransmission timeout, or after the final ACK the
 // dally (armDally). Either way it ends in onTimeout().
 void Transfer::arm(int ms) {
+    // Re-armed after every block: refresh() the pending timer (Node's
+    // timeout.refresh()) instead of a new Timeout each time. A new one only when the
+    // delay changes (the dally) or the timer has run.
+    if (timer_ && timer_->pending() && timer_->delay() == static_cast<kit::Loop::Millis>(ms)) { timer_->refresh(); return; }
     if (timer_) kit::clearTimeout(timer_);
     std::weak_ptr<Transfer> self = weak_from_this();
     timer_ = kit::setTimeout([self] { if (auto t = self.lock()) t->onTimeout(); }, ms);

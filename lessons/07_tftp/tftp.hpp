@@ -77,6 +77,10 @@ ParseResult parse(std::span<const std::uint8_t> bytes);
 kit::Buffer makeRequest(const Request& r);
 kit::Buffer makeData(std::uint16_t block, std::span<const std::uint8_t> data);
 kit::Buffer makeAck(std::uint16_t block);
+/// @brief Write DATA's 4-byte header (opcode 3, @p block) at @p out: the sender reads
+/// each block straight into its packet, after this header (no copy of the block).
+constexpr std::size_t kDataHeader = 4;
+void putDataHeader(std::uint8_t* out, std::uint16_t block);
 kit::Buffer makeError(std::uint16_t code, std::string_view message);
 kit::Buffer makeOack(const std::vector<std::pair<std::string, std::string>>& options);
 
@@ -210,7 +214,6 @@ private:
     std::uint64_t received_ = 0;     // Receiver: blocks written, in order
     std::uint64_t inWindow_ = 0;     // Receiver: blocks since the last ACK
     bool gapAcked_ = false;          // Receiver: already answered this gap with an ACK
-    std::vector<std::uint8_t> block_;
 };
 
 }  // namespace tftp
