@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cstring>
 #include <span>
 #include <utility>
 
@@ -339,7 +340,13 @@ void Socket::onReadable() {
             loop().invoke([&] { emit("error", err); });
             return;
         }
-        const kit::detail::Endpoint from = kit::detail::endpointOf(peer);
+        if (msg.msg_namelen != lastPeerLen_ || std::memcmp(&peer, &lastPeer_, msg.msg_namelen) != 0) {
+            const kit::detail::Endpoint e = kit::detail::endpointOf(peer);
+            lastFrom_ = RemoteInfo{e.address, e.family, e.port, 0};
+            lastPeer_ = peer;
+            lastPeerLen_ = msg.msg_namelen;
+        }
+        const RemoteInfo& from = lastFrom_;
         RemoteInfo rinfo{from.address, from.family, from.port, static_cast<std::size_t>(n)};
         if ((msg.msg_flags & MSG_TRUNC) != 0) {
             // libuv flags this UV_UDP_PARTIAL and Node ignores the flag; the kit never
@@ -392,9 +399,20 @@ void Socket::send(const Buffer& msg, std::size_t offset, std::size_t length, int
     // else does (libuv counts each uv_udp_send_t as an active request).
     loop().beginRequest();
 
+    // The fast path, libuv's uv_udp_send when the socket's queue is empty: sendto(2)
+    // right now, inside send(). It needs a bound socket, nothing queued or still being
+    // looked up (the datagrams keep their order), and an address literal of the
+    // socket's family, which needs no lookup. The callback still runs on the next tick.
+    if (state_ == BindState::Bound && fd_ && writeQueue_.empty() && pendingLookups_ == 0 &&
+        literalDestination(*req)) {
+        transmit(req);
+        return;
+    }
     auto self = std::static_pointer_cast<Socket>(shared_from_this());
     auto start = [self, req] {
+        ++self->pendingLookups_;
         self->lookup(req->host, [self, req](const std::optional<Error>& err, const std::string& ip) {
+            --self->pendingLookups_;
             self->afterSendLookup(req, err, ip);
         });
     };
@@ -431,7 +449,7 @@ void Socket::afterSendLookup(const Request& req, const std::optional<Error>& err
         }
         return;
     }
-    if (!toSockaddr(family_, ip, req->port, req->dest, req->destLen)) {
+    if (!destination(*req, ip)) {
         // udp4 socket, IPv6 address (or the reverse): "send EINVAL ::1:8124", as Node.
         const Error e = Error::withHostPort(EINVAL, "send", req->host, req->port);
         auto self = std::static_pointer_cast<Socket>(shared_from_this());
@@ -439,6 +457,28 @@ void Socket::afterSendLookup(const Request& req, const std::optional<Error>& err
         return;
     }
     transmit(req);
+}
+
+bool Socket::destination(detail::SendRequest& req, const std::string& ip) {
+    // One transfer sends thousands of datagrams to one peer: the last sockaddr is kept,
+    // so inet_pton(3) runs once per peer, not once per datagram.
+    if (req.port != lastDestPort_ || ip != lastDestIp_) {
+        if (!toSockaddr(family_, ip, req.port, lastDest_, lastDestLen_)) {
+            lastDestPort_ = 0;
+            return false;
+        }
+        lastDestIp_ = ip;
+        lastDestPort_ = req.port;
+    }
+    req.dest = lastDest_;
+    req.destLen = lastDestLen_;
+    return true;
+}
+
+bool Socket::literalDestination(detail::SendRequest& req) {
+    if (req.port == lastDestPort_ && req.host == lastDestIp_) return destination(req, req.host);
+    // A name, or a literal of the other family (EINVAL, reported by the slow path).
+    return dns::isIP(req.host) == (family_ == AF_INET6 ? 6 : 4) && destination(req, req.host);
 }
 
 void Socket::transmit(const Request& req) {

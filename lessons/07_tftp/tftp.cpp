@@ -56,8 +56,9 @@ void Transfer::startWithOack(kit::Buffer oack) {
 }
 
 void Transfer::sendTo(const kit::Buffer& b, int port, const std::string& address) {
-    // One sendto(2) per packet, on a later tick (the address is "looked up" first, as
-    // in Node). A send error is not fatal: the datagram is simply lost, as on a bad
+    // One sendto(2) per packet, right inside send() (the peer's address is a literal
+    // and the socket is bound: dgram's fast path, libuv's uv_udp_send); the callback
+    // comes on the next tick. A send error is not fatal: the datagram is simply lost, as on a bad
     // network, and the timer retransmits. The callback counts what is still queued:
     // closing the socket before then would cancel it (ECANCELED), and the final ACK or
     // the ERROR that ends a transfer would never leave.
@@ -258,9 +259,12 @@ void Transfer::onData(std::uint16_t wire, std::span<const std::uint8_t> data) {
     if (lastBlock || ++inWindow_ >= opts_.windowsize) {
         inWindow_ = 0;
         last_ = makeAck(static_cast<std::uint16_t>(received_ & 0xffff));
+        // The final ACK tells the peer "your file is here": it leaves only after the
+        // owner has put the file in place (finish runs done first). sendto(2) runs
+        // inside send(), so the peer may act on that ACK before our next line.
+        if (lastBlock) { finish({true, 0, {}, false, fileSize_, retransmissions_}, true); return; }
         sendPacket(last_);
     }
-    if (lastBlock) { finish({true, 0, {}, false, fileSize_, retransmissions_}); return; }
     arm();
 }
 
@@ -270,7 +274,7 @@ void Transfer::abort(std::uint16_t code, std::string message) {
     finish({false, code, std::move(message), false, 0, retransmissions_});
 }
 
-void Transfer::finish(Outcome o) {
+void Transfer::finish(Outcome o, bool sendLast) {
     if (finished_) return;
     finished_ = true;
     if (timer_) kit::clearTimeout(timer_);
@@ -278,6 +282,7 @@ void Transfer::finish(Outcome o) {
     file_.reset();  // close(2) before the owner renames or unlinks it
     auto done = std::move(done_);
     if (done) done(o);
+    if (sendLast) sendPacket(last_);  // the receiver's final ACK, once the file is in place
     // RFC 1350 section 6: the side that sends the final ACK should wait a while
     // ("dally") in case that ACK is lost and the last DATA comes again. The sender of
     // the final ACK is the receiver; everybody else closes the TID now.

@@ -185,7 +185,7 @@ private:
     void arm();
     void armDally();
     void onTimeout();
-    void finish(Outcome o);
+    void finish(Outcome o, bool sendLast = false);
     void onAck(std::uint16_t wire);
     void onData(std::uint16_t wire, std::span<const std::uint8_t> data);
 
