@@ -97,6 +97,10 @@ void Transfer::sendWindow() {
     // windowsize 1 this is RFC 1350's lock-step (stop-and-wait).
     const std::uint64_t end = std::min(acked_ + opts_.windowsize, totalBlocks_);
     for (std::uint64_t k = acked_ + 1; k <= end; ++k) {
+        // A block sent before is sent again: after a timeout, or after an ACK that
+        // stops short of the window (a gap: a block, or its ACK, was lost).
+        if (k <= sentUpTo_) ++retransmissions_;
+        else sentUpTo_ = k;
         const std::uint64_t offset = (k - 1) * opts_.blksize;
         const std::size_t want = static_cast<std::size_t>(
             std::min<std::uint64_t>(opts_.blksize, fileSize_ > offset ? fileSize_ - offset : 0));
@@ -147,9 +151,10 @@ void Transfer::onTimeout() {
         abort(kNotDefined, fmt::format("timed out after {} retries", kMaxRetries));
         return;
     }
+    if (role_ == Role::Sender && !waitingOackAck_) { sendWindow(); return; }  // counts the blocks it resends
     ++retransmissions_;
-    if (role_ == Role::Sender && !waitingOackAck_) sendWindow();
-    else { sendPacket(last_); arm(); }
+    sendPacket(last_);
+    arm();
 }
 
 void Transfer::onMessage(const kit::Buffer& msg, const kit::dgram::RemoteInfo& rinfo) {

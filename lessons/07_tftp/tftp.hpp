@@ -127,6 +127,9 @@ struct Outcome {
     std::string message;
     bool fromPeer = false;  ///< the peer sent the ERROR (else we gave up and sent it)
     std::uint64_t bytes = 0;
+    /// Packets sent again: by the sender, each DATA block sent a second time (after a
+    /// timeout, or after an ACK that stopped short of its window); by the receiver, each
+    /// ACK (or OACK) its timer resent.
     std::uint64_t retransmissions = 0;
 };
 
@@ -211,6 +214,7 @@ private:
     // 65,536 goes out as 0 (rollover, as tftp-hpa, atftp and curl all do).
     std::uint64_t totalBlocks_ = 0;  // Sender: size / blksize + 1 (the last one is short)
     std::uint64_t acked_ = 0;        // Sender: blocks acknowledged
+    std::uint64_t sentUpTo_ = 0;     // Sender: highest block sent (a lower one again is a retransmission)
     std::uint64_t received_ = 0;     // Receiver: blocks written, in order
     std::uint64_t inWindow_ = 0;     // Receiver: blocks since the last ACK
     bool gapAcked_ = false;          // Receiver: already answered this gap with an ACK
