@@ -144,6 +144,8 @@ FUZZ_LINK      = $(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer $(LDFLAGS)
 FUZZ_FLAGS_STAMP := $(FUZZ_DIR)/.flags
 
 FUZZ_LIB_SRCS := $(wildcard $(patsubst %,posix_impl/%.cpp,buffer console errors events loop poller process string_decoder timers trace))
+# tftp_transfer_fuzz drives a tftp::Transfer on a real dgram socket (lesson 07).
+FUZZ_LIB_SRCS += $(wildcard $(patsubst %,posix_impl/%.cpp,dgram dns sockaddr))
 FUZZ_SRCS     := $(sort $(wildcard fuzz/*_fuzz.cpp))
 FUZZ_TARGETS  := $(patsubst fuzz/%.cpp,%,$(FUZZ_SRCS))
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cstring>
 #include <span>
 #include <utility>
 
@@ -31,7 +32,7 @@ namespace kit::dgram {
 namespace detail {
 
 struct SendRequest {
-    std::vector<std::uint8_t> data;  // a copy of the caller's bytes
+    Buffer data;                     // the caller's bytes, shared, not copied (as Node keeps a reference)
     int port = 0;
     std::string host;                // as the caller wrote it: Node's error messages use it
     sockaddr_storage dest{};
@@ -171,8 +172,20 @@ void Socket::lookup(const std::string& host,
     // seconds (uv_getaddrinfo), asking for the socket's family only: 'localhost' is
     // 127.0.0.1 for udp4 and ::1 for udp6, and a udp6 lookup fails with ENOTFOUND if
     // /etc/hosts has no IPv6 entry for the name. Node's lookup4/lookup6 do the same.
-    const int family = dns::isIP(host) != 0 ? 0 : (family_ == AF_INET6 ? 6 : 4);
-    tracing::line(fmt::format("udp#{}: lookup('{}')", handleId(), host));
+    // Formatted only when tracing: this runs for every datagram sent.
+    if (tracing::enabled()) tracing::line(fmt::format("udp#{}: lookup('{}')", handleId(), host));
+    if (dns::isIP(host) != 0) {
+        // What dns::lookup answers for a literal (the literal, on the next tick), without
+        // building its list of addresses: a TFTP transfer sends one datagram per block.
+        Loop& loop = this->loop();
+        loop.beginRequest();
+        loop.nextTick([&loop, host, done = std::move(done)] {
+            loop.endRequest();
+            done(std::nullopt, host);
+        });
+        return;
+    }
+    const int family = family_ == AF_INET6 ? 6 : 4;
     dns::lookup(host, family,
                 [done = std::move(done)](const std::optional<Error>& err,
                                          const std::vector<dns::Address>& addresses) {
@@ -328,7 +341,13 @@ void Socket::onReadable() {
             loop().invoke([&] { emit("error", err); });
             return;
         }
-        const kit::detail::Endpoint from = kit::detail::endpointOf(peer);
+        if (msg.msg_namelen != lastPeerLen_ || std::memcmp(&peer, &lastPeer_, msg.msg_namelen) != 0) {
+            const kit::detail::Endpoint e = kit::detail::endpointOf(peer);
+            lastFrom_ = RemoteInfo{e.address, e.family, e.port, 0};
+            lastPeer_ = peer;
+            lastPeerLen_ = msg.msg_namelen;
+        }
+        const RemoteInfo& from = lastFrom_;
         RemoteInfo rinfo{from.address, from.family, from.port, static_cast<std::size_t>(n)};
         if ((msg.msg_flags & MSG_TRUNC) != 0) {
             // libuv flags this UV_UDP_PARTIAL and Node ignores the flag; the kit never
@@ -373,7 +392,7 @@ void Socket::send(const Buffer& msg, std::size_t offset, std::size_t length, int
     if (isClosing()) throw notRunning();
 
     auto req = std::make_shared<detail::SendRequest>();
-    req->data.assign(msg.data() + offset, msg.data() + offset + length);
+    req->data = msg.subarray(offset, offset + length);
     req->port = port;
     req->host = host.empty() ? (family_ == AF_INET6 ? "::1" : "127.0.0.1") : std::move(host);
     req->cb = std::move(cb);
@@ -381,9 +400,20 @@ void Socket::send(const Buffer& msg, std::size_t offset, std::size_t length, int
     // else does (libuv counts each uv_udp_send_t as an active request).
     loop().beginRequest();
 
+    // The fast path, libuv's uv_udp_send when the socket's queue is empty: sendto(2)
+    // right now, inside send(). It needs a bound socket, nothing queued or still being
+    // looked up (the datagrams keep their order), and an address literal of the
+    // socket's family, which needs no lookup. The callback still runs on the next tick.
+    if (state_ == BindState::Bound && fd_ && writeQueue_.empty() && pendingLookups_ == 0 &&
+        literalDestination(*req)) {
+        transmit(req);
+        return;
+    }
     auto self = std::static_pointer_cast<Socket>(shared_from_this());
     auto start = [self, req] {
+        ++self->pendingLookups_;
         self->lookup(req->host, [self, req](const std::optional<Error>& err, const std::string& ip) {
+            --self->pendingLookups_;
             self->afterSendLookup(req, err, ip);
         });
     };
@@ -420,7 +450,7 @@ void Socket::afterSendLookup(const Request& req, const std::optional<Error>& err
         }
         return;
     }
-    if (!toSockaddr(family_, ip, req->port, req->dest, req->destLen)) {
+    if (!destination(*req, ip)) {
         // udp4 socket, IPv6 address (or the reverse): "send EINVAL ::1:8124", as Node.
         const Error e = Error::withHostPort(EINVAL, "send", req->host, req->port);
         auto self = std::static_pointer_cast<Socket>(shared_from_this());
@@ -428,6 +458,28 @@ void Socket::afterSendLookup(const Request& req, const std::optional<Error>& err
         return;
     }
     transmit(req);
+}
+
+bool Socket::destination(detail::SendRequest& req, const std::string& ip) {
+    // One transfer sends thousands of datagrams to one peer: the last sockaddr is kept,
+    // so inet_pton(3) runs once per peer, not once per datagram.
+    if (req.port != lastDestPort_ || ip != lastDestIp_) {
+        if (!toSockaddr(family_, ip, req.port, lastDest_, lastDestLen_)) {
+            lastDestPort_ = 0;
+            return false;
+        }
+        lastDestIp_ = ip;
+        lastDestPort_ = req.port;
+    }
+    req.dest = lastDest_;
+    req.destLen = lastDestLen_;
+    return true;
+}
+
+bool Socket::literalDestination(detail::SendRequest& req) {
+    if (req.port == lastDestPort_ && req.host == lastDestIp_) return destination(req, req.host);
+    // A name, or a literal of the other family (EINVAL, reported by the slow path).
+    return dns::isIP(req.host) == (family_ == AF_INET6 ? 6 : 4) && destination(req, req.host);
 }
 
 void Socket::transmit(const Request& req) {

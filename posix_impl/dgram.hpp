@@ -19,7 +19,11 @@
 ///   for `listening`. The host is looked up like bind's address, *per family*: a `udp6`
 ///   socket asks getaddrinfo(3) for IPv6 addresses only, and an IP literal of the other
 ///   family fails with EINVAL (`send EINVAL 127.0.0.1:8124`), as in Node. Then one
-///   sendto(2) carries the whole datagram. The callback always runs later, never inside
+///   sendto(2) carries the whole datagram. On a bound socket with nothing queued, a
+///   literal address of its family skips the lookup and sendto(2) runs inside `send()`
+///   (libuv's `uv_udp_send` with an empty queue, `uv__udp_sendmsg`); the kernel usually
+///   takes the datagram there, and only EAGAIN/ENOBUFS queue it for POLLOUT. The
+///   callback always runs later, never inside
 ///   `send()`: with the byte count, or with the error, e.g. `send EMSGSIZE
 ///   127.0.0.1:8124` for a payload over 65,507 bytes (IPv4; 65,527 on IPv6 loopback).
 ///   A send that is waiting (for the bind, the lookup or a full socket buffer) is a
@@ -41,7 +45,9 @@
 /// options, TTL, `reuseAddr`/`ipv6Only`/`lookup` options, `sendto` lists of buffers,
 /// `send` of strings, `setSendBufferSize`, cluster sharing, AbortSignal. Differences
 /// from Node: a send whose lookup finishes after `close()` gets ECANCELED (Node drops it without
-/// calling back); a bind port outside 0..65535 throws RangeError (Node 20 silently
+/// calling back); a literal destination on a bound socket leaves inside `send()`, not
+/// after dns.lookup's next tick, so a `close()` right after `send()` no longer cancels it
+/// (a datagram sent per TFTP block pays one queued callback, not two); a bind port outside 0..65535 throws RangeError (Node 20 silently
 /// wraps it modulo 65536). Kept from Node: sends queued behind a bind that fails are
 /// dropped without a callback (the failure is reported once, on `error`).
 #pragma once
@@ -132,7 +138,8 @@ public:
     /// @brief Send bytes [@p offset, @p offset + @p length) of @p msg as one datagram to
     /// @p host : @p port (Node's `send(msg, offset, length, port, address, callback)`).
     ///
-    /// The bytes are copied, so @p msg may change or die right after the call. An empty
+    /// The datagram shares @p msg's bytes, as Node keeps a reference to the Buffer:
+    /// @p msg may be dropped at once, but change its bytes only after @p cb. An empty
     /// @p host means the loopback address of the socket's family ("127.0.0.1" or "::1"),
     /// as in Node. @p cb runs later with (no error, bytes sent) or (error, 0).
     /// @throws Error RangeError ERR_BUFFER_OUT_OF_BOUNDS (offset/length outside @p msg),
@@ -189,6 +196,8 @@ private:
                          const std::string& ip);
     void lookup(const std::string& host,
                 std::function<void(const std::optional<Error>&, const std::string&)> done);
+    bool destination(detail::SendRequest& req, const std::string& ip);
+    bool literalDestination(detail::SendRequest& req);
     void transmit(const Request& req);
     void flushWriteQueue();
     void onReadable();
@@ -208,6 +217,17 @@ private:
     std::deque<Request> writeQueue_;  // datagrams the kernel refused with EAGAIN/ENOBUFS
     std::vector<std::uint8_t> readBuffer_;
     std::uint64_t truncated_ = 0;
+    // The last sender seen, decoded, and the last destination, encoded: a transfer's
+    // datagrams come from and go to one peer, and inet_ntop(3)/inet_pton(3) for every
+    // datagram showed in a profile of lesson 07's server.
+    sockaddr_storage lastPeer_{};
+    socklen_t lastPeerLen_ = 0;
+    RemoteInfo lastFrom_;
+    int pendingLookups_ = 0;  // sends between lookup() and afterSendLookup
+    std::string lastDestIp_;
+    int lastDestPort_ = 0;
+    sockaddr_storage lastDest_{};
+    socklen_t lastDestLen_ = 0;
 };
 
 /// @brief `dgram.createSocket(type)`: a new UDP socket of type "udp4" or "udp6".

@@ -55,6 +55,16 @@ void Timeout::fire() {
     if (cb) cb();
 }
 
+Timeout& Timeout::refresh() {
+    // Node moves the timer to the end of its duration's list with a new start time
+    // (lib/internal/timers.js, insertGuarded); cancelling and adding it again does the
+    // same here, keeping this Timeout and its callback.
+    if (key_ == 0 || isClosing()) return *this;
+    loop().cancelTimer(key_);
+    arm();
+    return *this;
+}
+
 void Timeout::clear() {
     if (isClosing()) return;
     if (key_ != 0) tracing::timer("clear", handleId(), delay_);

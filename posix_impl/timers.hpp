@@ -10,8 +10,9 @@
 /// cleared timer never runs; nextTick callbacks run between timer callbacks. A pending
 /// timeout keeps the process alive unless it is `unref()`'d.
 ///
-/// What it leaves out: `refresh()`, extra arguments to the callback (capture them in
-/// the lambda), and `timers/promises`.
+/// What it leaves out: extra arguments to the callback (capture them in the lambda),
+/// and `timers/promises`. `refresh()` re-arms a pending timer only: Node also brings a
+/// spent one-shot timeout back to life, here schedule a new one.
 #pragma once
 
 #include "loop.hpp"
@@ -28,6 +29,14 @@ public:
     Timeout(Loop& loop, std::function<void()> cb, Loop::Millis delay, bool repeat);
     /// @brief Cancel (`clearTimeout(t)`). No effect once a one-shot timer has run.
     void clear();
+    /// @brief Start the countdown again from now, with the same delay, without a new
+    /// Timeout (Node's `timeout.refresh()`): what a retransmission timer does after
+    /// every packet. No effect on a cleared timeout (as in Node) or a spent one-shot
+    /// timeout (Node would re-arm it).
+    /// @return this timeout, as Node's `refresh()` returns `this`.
+    Timeout& refresh();
+    /// @brief Whether it will still run: armed, not cleared, not spent.
+    bool pending() const { return key_ != 0; }
     /// @brief The delay in ms after Node's clamping.
     Loop::Millis delay() const { return delay_; }
 

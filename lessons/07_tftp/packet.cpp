@@ -104,12 +104,17 @@ kit::Buffer makeRequest(const Request& r) {
 }
 
 kit::Buffer makeData(std::uint16_t block, std::span<const std::uint8_t> data) {
-    std::vector<std::uint8_t> out;
-    out.reserve(4 + data.size());
-    put16(out, 3);
-    put16(out, block);
-    out.insert(out.end(), data.begin(), data.end());
+    std::vector<std::uint8_t> out(kDataHeader + data.size());
+    putDataHeader(out.data(), block);
+    std::copy(data.begin(), data.end(), out.begin() + kDataHeader);
     return kit::Buffer(std::move(out));
+}
+
+void putDataHeader(std::uint8_t* out, std::uint16_t block) {
+    out[0] = 0;  // opcode 3, big-endian
+    out[1] = static_cast<std::uint8_t>(Op::DATA);
+    out[2] = static_cast<std::uint8_t>(block >> 8);
+    out[3] = static_cast<std::uint8_t>(block & 0xff);
 }
 
 kit::Buffer makeAck(std::uint16_t block) {

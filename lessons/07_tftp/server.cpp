@@ -286,7 +286,7 @@ private:
             [what, tmp, path, overwrite = cfg_.overwrite](const tftp::Outcome& o) {
                 tftp::Outcome out = o;
                 if (o.ok) {
-                    // The last block is in and acknowledged: now the file gets its
+                    // The last block is in; its ACK leaves after this: now the file gets its
                     // name. Without --overwrite, link(2) + unlink(2) refuses to
                     // replace a file that appeared meanwhile; rename(2) replaces.
                     const bool placed = overwrite ? ::rename(tmp.c_str(), path.c_str()) == 0

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 namespace tftp {
 
@@ -20,7 +21,6 @@ Transfer::Transfer(std::shared_ptr<kit::dgram::Socket> socket, Peer peer, Role r
     // The last block is the first one shorter than blksize: a file of exactly N blocks
     // ends with an empty DATA N+1, or the receiver could not tell "end" from "more".
     totalBlocks_ = fileSize_ / opts_.blksize + 1;
-    block_.resize(opts_.blksize);
 }
 
 void Transfer::sizeReceiveBuffer() {
@@ -56,8 +56,9 @@ void Transfer::startWithOack(kit::Buffer oack) {
 }
 
 void Transfer::sendTo(const kit::Buffer& b, int port, const std::string& address) {
-    // One sendto(2) per packet, on a later tick (the address is "looked up" first, as
-    // in Node). A send error is not fatal: the datagram is simply lost, as on a bad
+    // One sendto(2) per packet, right inside send() (the peer's address is a literal
+    // and the socket is bound: dgram's fast path, libuv's uv_udp_send); the callback
+    // comes on the next tick. A send error is not fatal: the datagram is simply lost, as on a bad
     // network, and the timer retransmits. The callback counts what is still queued:
     // closing the socket before then would cancel it (ECANCELED), and the final ACK or
     // the ERROR that ends a transfer would never leave.
@@ -96,21 +97,28 @@ void Transfer::sendWindow() {
     // windowsize 1 this is RFC 1350's lock-step (stop-and-wait).
     const std::uint64_t end = std::min(acked_ + opts_.windowsize, totalBlocks_);
     for (std::uint64_t k = acked_ + 1; k <= end; ++k) {
+        // A block sent before is sent again: after a timeout, or after an ACK that
+        // stops short of the window (a gap: a block, or its ACK, was lost).
+        if (k <= sentUpTo_) ++retransmissions_;
+        else sentUpTo_ = k;
         const std::uint64_t offset = (k - 1) * opts_.blksize;
         const std::size_t want = static_cast<std::size_t>(
             std::min<std::uint64_t>(opts_.blksize, fileSize_ > offset ? fileSize_ - offset : 0));
         // pread(2) of one block from a regular file: poll(2) cannot wait on a disk, and
         // Node would send this to the thread pool (fs.read). A block of a file in the
         // page cache takes microseconds, so the lesson keeps it inline and readable.
+        // It reads straight into the packet, after the header: the only copy of the
+        // block is the kernel's (memory not zeroed first, as Buffer.allocUnsafe).
+        auto packet = std::make_unique_for_overwrite<std::uint8_t[]>(kDataHeader + want);
+        putDataHeader(packet.get(), static_cast<std::uint16_t>(k & 0xffff));
         ssize_t n;
-        do n = ::pread(file_.get(), block_.data(), want, static_cast<off_t>(offset));
+        do n = ::pread(file_.get(), packet.get() + kDataHeader, want, static_cast<off_t>(offset));
         while (n < 0 && errno == EINTR);
         if (n < 0 || static_cast<std::size_t>(n) != want) {
             abort(kNotDefined, n < 0 ? fmt::format("read error: {}", std::strerror(errno)) : "file changed while read");
             return;
         }
-        sendPacket(makeData(static_cast<std::uint16_t>(k & 0xffff),
-                            std::span<const std::uint8_t>(block_.data(), want)));
+        sendPacket(kit::Buffer(std::move(packet), kDataHeader + want));
     }
     arm();
 }
@@ -118,6 +126,10 @@ void Transfer::sendWindow() {
 // One timer per transfer: the retransmission timeout, or after the final ACK the
 // dally (armDally). Either way it ends in onTimeout().
 void Transfer::arm(int ms) {
+    // Re-armed after every block: refresh() the pending timer (Node's
+    // timeout.refresh()) instead of a new Timeout each time. A new one only when the
+    // delay changes (the dally) or the timer has run.
+    if (timer_ && timer_->pending() && timer_->delay() == static_cast<kit::Loop::Millis>(ms)) { timer_->refresh(); return; }
     if (timer_) kit::clearTimeout(timer_);
     std::weak_ptr<Transfer> self = weak_from_this();
     timer_ = kit::setTimeout([self] { if (auto t = self.lock()) t->onTimeout(); }, ms);
@@ -139,9 +151,10 @@ void Transfer::onTimeout() {
         abort(kNotDefined, fmt::format("timed out after {} retries", kMaxRetries));
         return;
     }
+    if (role_ == Role::Sender && !waitingOackAck_) { sendWindow(); return; }  // counts the blocks it resends
     ++retransmissions_;
-    if (role_ == Role::Sender && !waitingOackAck_) sendWindow();
-    else { sendPacket(last_); arm(); }
+    sendPacket(last_);
+    arm();
 }
 
 void Transfer::onMessage(const kit::Buffer& msg, const kit::dgram::RemoteInfo& rinfo) {
@@ -251,9 +264,12 @@ void Transfer::onData(std::uint16_t wire, std::span<const std::uint8_t> data) {
     if (lastBlock || ++inWindow_ >= opts_.windowsize) {
         inWindow_ = 0;
         last_ = makeAck(static_cast<std::uint16_t>(received_ & 0xffff));
+        // The final ACK tells the peer "your file is here": it leaves only after the
+        // owner has put the file in place (finish runs done first). sendto(2) runs
+        // inside send(), so the peer may act on that ACK before our next line.
+        if (lastBlock) { finish({true, 0, {}, false, fileSize_, retransmissions_}, true); return; }
         sendPacket(last_);
     }
-    if (lastBlock) { finish({true, 0, {}, false, fileSize_, retransmissions_}); return; }
     arm();
 }
 
@@ -263,7 +279,7 @@ void Transfer::abort(std::uint16_t code, std::string message) {
     finish({false, code, std::move(message), false, 0, retransmissions_});
 }
 
-void Transfer::finish(Outcome o) {
+void Transfer::finish(Outcome o, bool sendLast) {
     if (finished_) return;
     finished_ = true;
     if (timer_) kit::clearTimeout(timer_);
@@ -271,6 +287,7 @@ void Transfer::finish(Outcome o) {
     file_.reset();  // close(2) before the owner renames or unlinks it
     auto done = std::move(done_);
     if (done) done(o);
+    if (sendLast) sendPacket(last_);  // the receiver's final ACK, once the file is in place
     // RFC 1350 section 6: the side that sends the final ACK should wait a while
     // ("dally") in case that ACK is lost and the last DATA comes again. The sender of
     // the final ACK is the receiver; everybody else closes the TID now.

@@ -77,6 +77,10 @@ ParseResult parse(std::span<const std::uint8_t> bytes);
 kit::Buffer makeRequest(const Request& r);
 kit::Buffer makeData(std::uint16_t block, std::span<const std::uint8_t> data);
 kit::Buffer makeAck(std::uint16_t block);
+/// @brief Write DATA's 4-byte header (opcode 3, @p block) at @p out: the sender reads
+/// each block straight into its packet, after this header (no copy of the block).
+constexpr std::size_t kDataHeader = 4;
+void putDataHeader(std::uint8_t* out, std::uint16_t block);
 kit::Buffer makeError(std::uint16_t code, std::string_view message);
 kit::Buffer makeOack(const std::vector<std::pair<std::string, std::string>>& options);
 
@@ -123,6 +127,9 @@ struct Outcome {
     std::string message;
     bool fromPeer = false;  ///< the peer sent the ERROR (else we gave up and sent it)
     std::uint64_t bytes = 0;
+    /// Packets sent again: by the sender, each DATA block sent a second time (after a
+    /// timeout, or after an ACK that stopped short of its window); by the receiver, each
+    /// ACK (or OACK) its timer resent.
     std::uint64_t retransmissions = 0;
 };
 
@@ -181,7 +188,7 @@ private:
     void arm();
     void armDally();
     void onTimeout();
-    void finish(Outcome o);
+    void finish(Outcome o, bool sendLast = false);
     void onAck(std::uint16_t wire);
     void onData(std::uint16_t wire, std::span<const std::uint8_t> data);
 
@@ -207,10 +214,10 @@ private:
     // 65,536 goes out as 0 (rollover, as tftp-hpa, atftp and curl all do).
     std::uint64_t totalBlocks_ = 0;  // Sender: size / blksize + 1 (the last one is short)
     std::uint64_t acked_ = 0;        // Sender: blocks acknowledged
+    std::uint64_t sentUpTo_ = 0;     // Sender: highest block sent (a lower one again is a retransmission)
     std::uint64_t received_ = 0;     // Receiver: blocks written, in order
     std::uint64_t inWindow_ = 0;     // Receiver: blocks since the last ACK
     bool gapAcked_ = false;          // Receiver: already answered this gap with an ACK
-    std::vector<std::uint8_t> block_;
 };
 
 }  // namespace tftp

@@ -25,6 +25,7 @@ const dgram = require('node:dgram');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT, requireBuilt, freeUdpPort, workDir, spawnProc, killAll, run, startServer, until } = require('./helpers');
+const { impairedTransfers } = require('./tftp-impair');
 
 const SERVER = path.join(ROOT, 'build', 'lessons', '07_tftp_server');
 const CLIENT = path.join(ROOT, 'build', 'lessons', '07_tftp_client');
@@ -434,6 +435,20 @@ describe('the kit\'s server and client under random loss (a network namespace wi
       for (const line of r.stdout.split('\n').filter((l) => /retransmissions/.test(l))) t.diagnostic(line);
     });
   }
+});
+
+describe('the kit\'s server and client when datagrams are also duplicated and reordered (nftables dup, a slow HTB class)', () => {
+  // tftp-impair.js builds the link. Heavier mixes (20% of each, larger files and
+  // windows) are in tests/stress/tftp.test.js.
+  test('5% lost, 10% duplicated, 10% reordered: a 64 KiB get and put arrive byte-exact (--blksize 1428 --windowsize 8)', async (t) => {
+    const r = await impairedTransfers({ loss: 5, dup: 10, reorder: 10, size: 64 * 1024, flags: '--blksize 1428 --windowsize 8' });
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    sameBytes(r.src, path.join(r.dir, 'client_files', 'f.bin'), 'get, impaired link');
+    sameBytes(r.up, path.join(r.dir, 'server_files', 'up.bin'), 'put, impaired link');
+    const counts = /impaired: dropped (\d+), duplicated (\d+), delayed (\d+)/.exec(r.stdout);
+    assert.ok(counts && Number(counts[2]) > 0 && Number(counts[3]) > 0, `the link duplicated and delayed nothing: ${r.stdout}`);
+    for (const line of r.notes) t.diagnostic(line);
+  });
 });
 
 describe('the kit\'s client against a server that repeats itself', () => {

@@ -249,3 +249,30 @@ TEST_CASE("a delay above 2^31-1 ms prints Node's TimeoutOverflowWarning, the --t
     }
     CHECK(err == expected);
 }
+
+TEST_CASE("refresh() restarts a pending timeout's countdown from now, with the same Timeout", "[timers][refresh]") {
+    // node -e "const s=Date.now(); const t=setTimeout(()=>console.log(Date.now()-s>=60),40);
+    //          setTimeout(()=>t.refresh(),20)"  ->  true (fires 40 ms after the refresh, not 40 after start)
+    const auto start = Clock::now();
+    double firedAt = -1;
+    int fired = 0;
+    auto t = kit::setTimeout([&] { ++fired; firedAt = msSince(start); }, 40);
+    kit::setTimeout([&] { REQUIRE(&t->refresh() == t.get()); }, 20);
+    kit::Loop::getDefault().run();
+    CHECK(fired == 1);
+    CHECK(firedAt >= 60);
+    CHECK_FALSE(t->pending());
+    test::requireIdle();
+}
+
+TEST_CASE("refresh() on a cleared timeout does not bring it back", "[timers][refresh]") {
+    // node -e "const t=setTimeout(()=>console.log('ran'),5); clearTimeout(t); t.refresh()"  ->  (nothing)
+    int fired = 0;
+    auto t = kit::setTimeout([&] { ++fired; }, 5);
+    kit::clearTimeout(t);
+    t->refresh();
+    CHECK_FALSE(t->pending());
+    kit::Loop::getDefault().run();
+    CHECK(fired == 0);
+    test::requireIdle();
+}
