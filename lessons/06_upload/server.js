@@ -113,11 +113,13 @@ class Upload {
     // wait for the disk; the socket is paused (no more read(2): the kernel's receive
     // buffer fills, TCP's window closes, the client's write blocks) until 'drain'.
     socket.on('data', (chunk) => {
+      if (this.framer.writableEnded) return;  // after the trailer: not looked at
       if (!this.framer.write(chunk)) socket.pause();
+      if (this.framer.state === 'done') this.framer.end();  // the trailer is in: verify now
     });
     this.framer.on('drain', () => socket.resume());
-    // The client's FIN (shutdown(SHUT_WR)): the end of the trailer, or of a raw upload.
-    socket.on('end', () => this.framer.end());
+    // The client's FIN (shutdown(SHUT_WR)): the end of a raw upload (or too early).
+    socket.on('end', () => { if (!this.framer.writableEnded) this.framer.end(); });
     socket.on('close', () => this.abort('ESHORT', 'connection closed before the upload ended'));
 
     // Slowloris: no byte for --idle-timeout ms drops the client. Not while paused:
@@ -238,26 +240,33 @@ class Framer extends Transform {
       chunk = chunk.subarray(n);
     }
     if (this.state === 'raw') return this.body(chunk);
+    if (this.state === 'done') return;
     if (this.state === 'trailer' && chunk.length > 0) {
       this.trailer += chunk.toString('latin1');
       const pattern = 'SHA256 ' + 'x'.repeat(64) + '\n';
-      if (this.trailer.length > TRAILER_LENGTH) throw fail('ELONG', `more than ${this.size} bytes before the trailer`);
-      for (let i = 0; i < this.trailer.length; i++) {
+      // Checked as it arrives: a byte that cannot belong to "SHA256 <hex>\n" means the
+      // client sent more than its header said (or garbage): ELONG at once.
+      const end = Math.min(this.trailer.length, TRAILER_LENGTH);
+      for (let i = 0; i < end; i++) {
         const c = this.trailer[i];
         const ok = pattern[i] === 'x' ? /[0-9a-f]/.test(c) : c === pattern[i];
-        if (!ok) throw fail('ELONG', `more than ${this.size} bytes before the trailer`);
+        if (!ok) throw fail('ELONG', "more bytes than the header's size, or no SHA256 trailer after them");
       }
+      // The trailer is whole: the upload is complete (bytes after it are not looked at).
+      if (this.trailer.length >= TRAILER_LENGTH) this.state = 'done';
     }
   }
 
   parseHeader(line) {
     const text = line.toString('latin1');
     const sp = text.indexOf(' ');
-    const sizeText = sp < 0 ? text : text.slice(0, sp);
-    if (!/^[0-9]{1,20}$/.test(sizeText)) throw fail('EHEADER', 'bad size in header');
+    if (sp < 0) throw fail('EHEADER', 'expected KITUP/1 <size> <name>');
+    const sizeText = text.slice(0, sp);
+    const badSize = 'bad size (decimal digits, at most 2^64-1)';
+    if (!/^[0-9]{1,20}$/.test(sizeText)) throw fail('EHEADER', badSize);
     const size = BigInt(sizeText);
-    if (size > 0xffffffffffffffffn) throw fail('EHEADER', 'bad size in header');
-    if (sp < 0 || sp === text.length - 1) throw fail('EHEADER', 'empty name in header');
+    if (size > 0xffffffffffffffffn) throw fail('EHEADER', badSize);
+    if (sp === text.length - 1) throw fail('EHEADER', 'empty name');
     // Pitfall "no size limit": refused on the header, before one body byte is written.
     if (size > this.maxSize) throw fail('ETOOBIG', `${size} bytes is more than the limit of ${this.maxSize}`);
     this.size = size;
@@ -282,9 +291,10 @@ class Framer extends Transform {
       if (this.state === 'magic') { this.raw = true; this.body(this.head); }
       return callback();
     }
-    if (this.state !== 'trailer' || this.trailer.length < TRAILER_LENGTH) {
+    if (this.state !== 'done') {
       return callback(fail('ESHORT', this.state === 'header' ? 'connection ended inside the header'
-        : `connection ended after ${this.received} of ${this.size} bytes`));
+        : this.state === 'body' ? `connection ended with ${this.left} of the announced bytes missing`
+          : 'connection ended before the SHA256 trailer'));
     }
     this.digest = this.hash.digest('hex');
     const claimed = this.trailer.slice(7, 71);
@@ -319,20 +329,44 @@ async function linkUnique(tempPath, name) {
 }
 
 /**
- * Path traversal: the client's name reduced to a safe base name. Bytes after the last
- * "/", no control characters, not "." or "..", at most MAX_NAME bytes cut at a UTF-8
- * character boundary; nothing left: a server-generated name.
+ * Path traversal: the client's name reduced to a safe base name, as the C++ server's
+ * upload::sanitizeName does: the bytes after the last "/", no control characters, a
+ * "_" for each byte that is not UTF-8, at most MAX_NAME bytes cut at a character
+ * boundary; "." and ".." (or nothing) give a server-generated name; a name that looks
+ * like one of our temporaries gets a "_" in front (a restart would remove it).
  */
 function safeName(bytes) {
-  let b = bytes.subarray(bytes.lastIndexOf(0x2f) + 1);
-  b = Buffer.from(b.filter((c) => c >= 0x20 && c !== 0x7f));
-  if (b.length > MAX_NAME) {
-    let cut = MAX_NAME;
-    while (cut > 0 && (b[cut] & 0xc0) === 0x80) cut--;  // not inside a multi-byte character
-    b = b.subarray(0, cut);
+  const b = bytes.subarray(bytes.lastIndexOf(0x2f) + 1);
+  const out = [];
+  for (let i = 0; i < b.length;) {
+    if (b[i] < 0x20 || b[i] === 0x7f) { i++; continue; }
+    const n = utf8Length(b, i);
+    if (out.length + Math.max(n, 1) > MAX_NAME) break;
+    if (n === 0) { out.push(0x5f); i++; continue; }
+    for (let k = 0; k < n; k++) out.push(b[i + k]);
+    i += n;
   }
-  const name = b.toString('utf8');
-  return name === '' || name === '.' || name === '..' ? generatedName() : name;
+  let name = Buffer.from(out).toString('utf8');
+  if (name === '' || name === '.' || name === '..') return generatedName();
+  if (/^\.kitup-[0-9]+-[0-9]+\.part$/.test(name)) name = '_' + name;
+  return name;
+}
+
+/** Bytes of the well-formed UTF-8 character at b[i], or 0 if there is none. */
+function utf8Length(b, i) {
+  const c = b[i];
+  if (c < 0x80) return 1;
+  let n;
+  let lo = 0x80;
+  let hi = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf) n = 2;
+  else if (c === 0xe0) { n = 3; lo = 0xa0; } else if (c >= 0xe1 && c <= 0xec) n = 3;
+  else if (c === 0xed) { n = 3; hi = 0x9f; } else if (c >= 0xee && c <= 0xef) n = 3;
+  else if (c === 0xf0) { n = 4; lo = 0x90; } else if (c >= 0xf1 && c <= 0xf3) n = 4;
+  else if (c === 0xf4) { n = 4; hi = 0x8f; } else return 0;
+  if (i + n > b.length || b[i + 1] < lo || b[i + 1] > hi) return 0;
+  for (let k = 2; k < n; k++) if (b[i + k] < 0x80 || b[i + k] > 0xbf) return 0;
+  return n;
 }
 
 /** upload-YYYYMMDD-HHMMSS.mmm-N.bin: local time to the millisecond, and a counter. */
@@ -358,7 +392,7 @@ async function fsyncDir(dir) {
 /** Temporaries a killed server left behind are never complete files: remove them. */
 function removeStaleTemporaries() {
   for (const name of fs.readdirSync(cli.dir)) {
-    if (/^\.kitup-.*\.part$/.test(name)) {
+    if (/^\.kitup-[0-9]+-[0-9]+\.part$/.test(name)) {
       fs.rmSync(path.join(cli.dir, name), { force: true });
       console.log(`removed stale temporary ${name}`);
     }
