@@ -20,7 +20,7 @@ const cli = parseFlags(process.argv.slice(2));
 let answer = '';         // the server's one line, as it arrives
 let sentAll = false;
 
-// Pitfall "the client hangs on a missing file": stat(2) first, before any connection.
+// [pitfall 6] the client hung on a missing file: stat(2) first, before any connection.
 let size;
 try {
   const st = fs.statSync(cli.file);
@@ -34,8 +34,8 @@ const name = path.basename(cli.file);
 const hash = crypto.createHash('sha256');
 const progress = new Progress(size);
 
-// [doc TCPC.C2] connect(); the 'error' listener is the fix of pitfall "no server
-// running kills the client with an unhandled 'error' event".
+// [doc TCPC.C2] connect(); [pitfall 7] no server running killed the client with an
+// unhandled 'error' event: this listener is the fix.
 const socket = net.connect(cli.port, cli.host);
 socket.on('error', (err) => finish(err));
 socket.setEncoding('utf8');

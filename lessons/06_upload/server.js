@@ -2,7 +2,7 @@
 // Lesson 06 - the upload server done right (the kit's own Node.js twin of server.cpp).
 //
 // Lesson 01's server, rebuilt the way a professional would write it, with every flaw
-// of docs/pitfalls.md fixed (the comments name the pitfall at the line that fixes it):
+// of docs/pitfalls.md fixed; "[pitfall N]" marks the line that fixes pitfall N:
 //   - each chunk goes to disk as it arrives, through a file write stream whose
 //     backpressure pauses the socket: memory stays flat whatever the file size;
 //   - the upload is framed (KITUP/1: a header with size and name, the bytes, a
@@ -52,7 +52,7 @@ removeStaleTemporaries();
 // [doc TCPS.C2] one callback per accept()ed connection, as in lesson 01.
 const server = net.createServer({ allowHalfOpen: true }, onConnection);
 server.on('error', (err) => {
-  // EADDRINUSE, EACCES...: nothing to serve; say so in one line and exit 1.
+  // [pitfall 12] EADDRINUSE, EACCES...: nothing to serve; say so in one line and exit 1.
   process.stderr.write(`server: ${err.message}\n`);
   process.exit(1);
 });
@@ -66,8 +66,8 @@ process.on('SIGTERM', shutdown);
 function onConnection(socket) {
   const peer = `${socket.remoteAddress}:${socket.remotePort}`;
   let upload = null;
-  // Pitfall "a reset client kills the server": this listener is the fix. Without it a
-  // single ECONNRESET is an unhandled 'error' and the whole process exits.
+  // [pitfall 1] a reset client killed the server: this listener is the fix. Without it
+  // a single ECONNRESET is an unhandled 'error' and the whole process exits.
   socket.on('error', (err) => upload && upload.abort(err.code || 'EIO', err.message));
 
   // Bounded: past --max-uploads, refuse at once rather than queue without limit.
@@ -96,8 +96,8 @@ class Upload {
     this.peer = peer;
     this.finished = false;
     this.tempPath = path.join(cli.dir, `.kitup-${process.pid}-${++tempCounter}.part`);
-    // Pitfall "the upload is held in memory": O_EXCL so a temporary is never shared,
-    // O_NOFOLLOW so a planted symlink is not followed, mode 0600 until verified.
+    // A temporary in the target directory: O_EXCL so it is never shared, O_NOFOLLOW so
+    // a planted symlink is not followed, mode 0600 until verified.
     this.fd = fs.openSync(this.tempPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     this.framer = new Framer(cli.maxSize);
     this.file = fs.createWriteStream(null, { fd: this.fd, autoClose: false, highWaterMark: HIGH_WATER });
@@ -109,9 +109,10 @@ class Upload {
       else this.commit().catch((e) => this.abort(e.code || 'EIO', e.message));
     });
 
-    // Backpressure, in plain sight: framer.write() returns false once HIGH_WATER bytes
-    // wait for the disk; the socket is paused (no more read(2): the kernel's receive
-    // buffer fills, TCP's window closes, the client's write blocks) until 'drain'.
+    // [pitfall 3] the whole upload waited in memory. Backpressure, in plain sight:
+    // framer.write() returns false once HIGH_WATER bytes wait for the disk; the socket
+    // is paused (no more read(2): the kernel's receive buffer fills, TCP's window
+    // closes, the client's write blocks) until 'drain'.
     socket.on('data', (chunk) => {
       if (this.framer.writableEnded) return;  // after the trailer: not looked at
       if (!this.framer.write(chunk)) socket.pause();
@@ -147,7 +148,7 @@ class Upload {
     this.finish(line, `OK ${name} ${digest}\n`);
   }
 
-  /** Any failure: remove the temporary, answer ERR, log it. Runs once. */
+  /** [pitfall 4] Any failure: remove the temporary, answer ERR, log it. Runs once. */
   abort(code, reason) {
     if (this.finished) return;
     this.framer.destroy();
@@ -267,7 +268,7 @@ class Framer extends Transform {
     const size = BigInt(sizeText);
     if (size > 0xffffffffffffffffn) throw fail('EHEADER', badSize);
     if (sp === text.length - 1) throw fail('EHEADER', 'empty name');
-    // Pitfall "no size limit": refused on the header, before one body byte is written.
+    // [pitfall 10] no size limit: refused on the header, before one body byte is written.
     if (size > this.maxSize) throw fail('ETOOBIG', `${size} bytes is more than the limit of ${this.maxSize}`);
     this.size = size;
     this.left = size;
@@ -284,8 +285,8 @@ class Framer extends Transform {
     this.push(bytes);
   }
 
-  // The client's FIN: was everything there? Pitfall "a truncated upload saved as if
-  // complete": fewer bytes, no trailer or a wrong digest fail here, before any rename.
+  // The end: was everything there? [pitfall 2] a truncated upload was saved as if
+  // complete: fewer bytes, no trailer or a wrong digest fail here, before any rename.
   _flush(callback) {
     if (this.raw || this.state === 'magic') {  // a prefix of the magic, then FIN: raw too
       if (this.state === 'magic') { this.raw = true; this.body(this.head); }
@@ -310,7 +311,7 @@ function fail(code, message) {
 }
 
 /**
- * Pitfall "same-second name collisions": link(2) the verified temporary under `name`;
+ * [pitfall 5] two uploads got one name: link(2) the verified temporary under `name`;
  * link never replaces an existing file (EEXIST: it is the RENAME_NOREPLACE of Node,
  * which has no renameat2), so on a collision try "name (1).ext", "name (2).ext"...
  */
@@ -399,7 +400,7 @@ function removeStaleTemporaries() {
   }
 }
 
-/** SIGINT/SIGTERM: stop accepting, let uploads finish for --grace ms, abort the rest. */
+/** [pitfall 11] SIGINT/SIGTERM: stop accepting, let uploads finish for --grace ms, abort the rest. */
 function shutdown() {
   if (shuttingDown) return;
   shuttingDown = true;
