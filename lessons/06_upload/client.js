@@ -24,7 +24,7 @@ let sentAll = false;
 let size;
 try {
   const st = fs.statSync(cli.file);
-  if (!st.isFile()) throw Object.assign(new Error(`EISDIR: not a regular file, open '${cli.file}'`), { code: 'EISDIR' });
+  if (!st.isFile()) throw new Error(`not a regular file: ${cli.file}`);
   size = st.size;
 } catch (err) {
   die(err.message);
@@ -82,22 +82,21 @@ function finish(err) {
   const line = answer.split('\n')[0];
   if (err && !line) {
     // ECONNREFUSED, EPIPE, ECONNRESET...: Node's message names the call and address.
-    return done(1, err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' ? err.message
-      : `${err.message} (server gone before answering)`);
+    return done(1, err.message);
   }
   if (!line && !socket.destroyed) return;           // no answer yet: wait for it
   if (!answer.includes('\n') && !socket.destroyed) return;
-  if (!line) return done(1, 'server closed the connection without an answer');
+  if (!line) return done(1, 'the server closed the connection without answering');
   const words = line.split(' ');
-  if (words[0] === 'ERR') return done(1, `server: ${line}`);
+  if (words[0] === 'ERR') return done(1, `the server refused the upload: ${line}`);
   if (words[0] === 'OK' && sentAll && words.length >= 3) {
     const digest = words[words.length - 1];
     const saved = words.slice(1, -1).join(' ');
     if (digest === finish.digest) {
-      console.log(`OK ${saved} ${digest}`);
+      console.log(`saved as ${saved} (${size} bytes, sha256 ${digest})`);
       return done(0);
     }
-    return done(1, `server's sha256 ${digest} differs from ours ${finish.digest}`);
+    return done(1, `the server's sha256 ${digest} is not ours, ${finish.digest}`);
   }
   return done(1, `unexpected answer from the server: ${line}`);
 }
@@ -106,7 +105,7 @@ function done(status, message) {
   finish.called = true;
   if (message) {
     progress.abort();
-    process.stderr.write(`client: ${message}\n`);
+    process.stderr.write(`error: ${message}\n`);
   }
   socket.destroy();
   process.exitCode = status;
@@ -138,13 +137,13 @@ function Progress(total) {
   };
   this.done = () => {
     if (tty) process.stderr.write('\n');
-    process.stderr.write(`sent ${total} bytes in ${seconds().toFixed(3)} s (${rate().toFixed(1)} MiB/s)\n`);
+    process.stderr.write(`sent ${total} bytes in ${seconds().toFixed(2)} s (${rate().toFixed(1)} MiB/s)\n`);
   };
   this.abort = () => { if (tty && sent > 0) process.stderr.write('\n'); };
 }
 
 function die(message) {
-  process.stderr.write(`client: ${message}\n`);
+  process.stderr.write(`error: ${message}\n`);
   process.exit(1);
 }
 
@@ -156,7 +155,8 @@ function parseFlags(argv) {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag !== '--port' && flag !== '--host') {
-      if (flag.startsWith('--') || file !== null) usageError(`unknown argument '${flag}'`);
+      if (flag.startsWith('--')) usageError(`unknown argument ${flag}`);
+      if (file !== null) usageError(`only one FILE, got ${flag}`);
       if (flag === '') usageError('FILE must not be empty');
       file = flag;
       continue;
@@ -165,7 +165,7 @@ function parseFlags(argv) {
     const value = argv[++i];
     if (flag === '--port') {
       const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
-      if (!(n >= 1 && n <= 65535)) usageError(`--port must be an integer in 1..65535, got '${value}'`);
+      if (!(n >= 1 && n <= 65535)) usageError('--port must be an integer in 1..65535');
       opts.port = n;
     } else if (value === '') usageError('--host must not be empty');
     else opts.host = value;
@@ -175,6 +175,6 @@ function parseFlags(argv) {
 }
 
 function usageError(message) {
-  process.stderr.write('usage error: ' + message + '\n');
+  process.stderr.write(`usage error: ${message}\nusage: 06_upload_client [FILE] [--port N] [--host H]\n`);
   process.exit(2);
 }

@@ -53,7 +53,7 @@ removeStaleTemporaries();
 const server = net.createServer({ allowHalfOpen: true }, onConnection);
 server.on('error', (err) => {
   // [pitfall 12] EADDRINUSE, EACCES...: nothing to serve; say so in one line and exit 1.
-  process.stderr.write(`server: ${err.message}\n`);
+  process.stderr.write(`${err.message}\n`);
   process.exit(1);
 });
 server.listen(cli.port, cli.host, () => {
@@ -73,7 +73,7 @@ function onConnection(socket) {
   // Bounded: past --max-uploads, refuse at once rather than queue without limit.
   if (uploads.size >= cli.maxUploads || shuttingDown) {
     const [code, why] = shuttingDown ? ['ESHUTDOWN', 'server shutting down']
-      : ['EBUSY', `too many uploads in progress (max ${cli.maxUploads})`];
+      : ['EBUSY', `too many uploads in progress (${cli.maxUploads})`];
     console.log(`rejected ${peer} ERR ${code} ${why}`);
     socket.end(`ERR ${code} ${why}\n`);
     socket.resume();  // read and drop whatever the client sends, so it hears FIN, not RST
@@ -121,7 +121,7 @@ class Upload {
     this.framer.on('drain', () => socket.resume());
     // The client's FIN (shutdown(SHUT_WR)): the end of a raw upload (or too early).
     socket.on('end', () => { if (!this.framer.writableEnded) this.framer.end(); });
-    socket.on('close', () => this.abort('ESHORT', 'connection closed before the upload ended'));
+    socket.on('close', () => this.abort('ECONNRESET', 'connection closed before the upload ended'));
 
     // Slowloris: no byte for --idle-timeout ms drops the client. Not while paused:
     // then it is our disk that is slow, not the client.
@@ -269,7 +269,7 @@ class Framer extends Transform {
     if (size > 0xffffffffffffffffn) throw fail('EHEADER', badSize);
     if (sp === text.length - 1) throw fail('EHEADER', 'empty name');
     // [pitfall 10] no size limit: refused on the header, before one body byte is written.
-    if (size > this.maxSize) throw fail('ETOOBIG', `${size} bytes is more than the limit of ${this.maxSize}`);
+    if (size > this.maxSize) throw fail('ETOOBIG', `${size} bytes is over the limit of ${this.maxSize}`);
     this.size = size;
     this.left = size;
     this.name = line.subarray(sp + 1);   // bytes: the name is UTF-8, not decoded here
@@ -279,7 +279,7 @@ class Framer extends Transform {
     if (bytes.length === 0) return;
     this.received += bytes.length;
     if (this.raw && this.received > this.maxSize) {
-      throw fail('ETOOBIG', `more than the limit of ${this.maxSize} bytes`);
+      throw fail('ETOOBIG', `more than ${this.maxSize} bytes`);
     }
     if (!this.raw) this.hash.update(bytes);  // SHA-256 in the same pass, no second read
     this.push(bytes);
@@ -299,7 +299,7 @@ class Framer extends Transform {
     }
     this.digest = this.hash.digest('hex');
     const claimed = this.trailer.slice(7, 71);
-    if (claimed !== this.digest) return callback(fail('EDIGEST', `sha256 mismatch: got ${claimed}, computed ${this.digest}`));
+    if (claimed !== this.digest) return callback(fail('EDIGEST', `sha256 mismatch: received bytes hash to ${this.digest}`));
     callback();
   }
 }
@@ -407,7 +407,7 @@ function shutdown() {
   console.log('shutting down');
   server.close();
   setTimeout(() => {
-    for (const u of [...uploads]) u.abort('ESHUTDOWN', 'server shutting down');
+    for (const u of [...uploads]) u.abort('ESHUTDOWN', 'server shutting down, grace period over');
   }, cli.grace).unref();
   maybeExit();
 }
@@ -427,14 +427,14 @@ function parseFlags(argv) {
     const flag = argv[i];
     if (flag === '--no-fsync') { opts.fsync = false; continue; }
     const known = ['--port', '--host', '--dir', '--max-size', '--max-uploads', '--idle-timeout', '--grace'];
-    if (!known.includes(flag)) usageError(`unknown argument '${flag}'`);
+    if (!known.includes(flag)) usageError(`unknown argument ${flag}`);
     if (i + 1 >= argv.length) usageError(`${flag} needs a value`);
     const value = argv[++i];
     if (flag === '--port') opts.port = integer(flag, value, 1, 65535);
     else if (flag === '--host') opts.host = nonEmpty(flag, value);
     else if (flag === '--dir') opts.dir = nonEmpty(flag, value);
-    else if (flag === '--max-size') opts.maxSize = BigInt(integer(flag, value, 0, Number.MAX_SAFE_INTEGER));
-    else if (flag === '--max-uploads') opts.maxUploads = integer(flag, value, 1, 1000000);
+    else if (flag === '--max-size') opts.maxSize = bigInteger(flag, value);
+    else if (flag === '--max-uploads') opts.maxUploads = integer(flag, value, 1, 100000);
     else if (flag === '--idle-timeout') opts.idleTimeout = integer(flag, value, 1, 2 ** 31 - 1);
     else opts.grace = integer(flag, value, 0, 2 ** 31 - 1);
   }
@@ -442,8 +442,15 @@ function parseFlags(argv) {
 }
 
 function integer(flag, text, min, max) {
-  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!(n >= min && n <= max)) usageError(`${flag} must be an integer in ${min}..${max}, got '${text}'`);
+  const n = /^[0-9]{1,20}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) usageError(`${flag} must be an integer in ${min}..${max}`);
+  return n;
+}
+
+function bigInteger(flag, text) {
+  const max = 2n ** 64n - 1n;
+  const n = /^[0-9]{1,20}$/.test(text) ? BigInt(text) : -1n;
+  if (n < 0n || n > max) usageError(`${flag} must be an integer in 0..${max}`);
   return n;
 }
 
@@ -453,6 +460,7 @@ function nonEmpty(flag, text) {
 }
 
 function usageError(message) {
-  process.stderr.write('usage error: ' + message + '\n');
+  process.stderr.write(`usage error: ${message}\nusage: 06_upload_server [--port N] [--host H] [--dir D] ` +
+    '[--max-size BYTES] [--max-uploads N] [--idle-timeout MS] [--grace MS] [--no-fsync]\n');
   process.exit(2);
 }
