@@ -117,7 +117,7 @@ public:
         const double secs = seconds(Clock::now());
         const double rate = secs > 0 ? static_cast<double>(sent) / secs / 1048576.0 : 0;
         if (drawn_) std::fputs("\n", stderr);
-        console::error(fmt::format("sent {} bytes in {:.3f} s ({:.1f} MiB/s)", sent, secs, rate));
+        console::error(fmt::format("sent {} bytes in {:.2f} s ({:.1f} MiB/s)", sent, secs, rate));
     }
     // Leave the bar's line before an error message.
     void interrupt() {
@@ -161,15 +161,12 @@ private:
         client_->setEncoding("utf8");
         // Unlike lesson 02, an 'error' listener: a refused connection or a server that
         // goes away is one line and exit status 1, not an unhandled 'error'.
-        client_->on("error", [self](const Error& err) {
-            const bool neverConnected = err.code == "ECONNREFUSED" || err.code == "ENOTFOUND";
-            self->fail(neverConnected ? err.message : err.message + " (server gone before answering)");
-        });
+        client_->on("error", [self](const Error& err) { self->fail(err.message); });
         // [doc TCPC.1] [doc TCPC.C3] The server's answer: one line.
         client_->on("data", [self](const std::string& text) { self->onAnswer(text); });
         // [doc TCPC.C4] 'close' with no answer: the server went away mid-transfer.
         client_->on("close", [self] {
-            if (!self->over_) self->fail("server closed the connection without an answer");
+            if (!self->over_) self->fail("the server closed the connection without answering");
         });
         client_->connect(cfg_.port, cfg_.host, [self] { self->send(); });
     }
@@ -222,13 +219,13 @@ private:
         }
         const auto reply = upload::parseReply(answer_.substr(0, nl));
         if (!reply) return fail("unexpected answer from the server: " + answer_.substr(0, nl));
-        if (!reply->ok) return fail("server: " + answer_.substr(0, nl));
+        if (!reply->ok) return fail("the server refused the upload: " + answer_.substr(0, nl));
         if (reply->digest != digest_) {
-            return fail("server's sha256 " + reply->digest + " differs from ours " + (digest_.empty() ? "(not sent yet)" : digest_));
+            return fail("the server's sha256 " + reply->digest + " is not ours, " + (digest_.empty() ? "(not sent yet)" : digest_));
         }
         over_ = true;
         progress_->done(sent_);
-        console::log("OK " + reply->name + " " + digest_);  // the server's line: where the file is
+        console::log("saved as " + reply->name + " (" + std::to_string(size_) + " bytes, sha256 " + digest_ + ")");
         client_->destroy();
     }
 
@@ -237,7 +234,7 @@ private:
         if (over_) return;
         over_ = true;
         if (progress_) progress_->interrupt();
-        console::error("client: " + why);
+        console::error("error: " + why);
         process::setExitCode(1);
         if (file_) file_->destroy();
         if (client_) client_->destroy();

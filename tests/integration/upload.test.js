@@ -117,8 +117,8 @@ describe('lesson 06: framed uploads', () => {
     const c = await run(CLIENT, ['--port', String(s.port)], { cwd: s.dir });
     const digest = sha256(f.bytes);
     assert.equal(c.code, 0, c.stderr);
-    assert.equal(c.stdout, `OK client.txt ${digest}\n`);
-    assert.match(c.stderr, /^sent 300000 bytes in [0-9.]+ s \([0-9.]+ MiB\/s\)\n$/);
+    assert.equal(c.stdout, `saved as client.txt (300000 bytes, sha256 ${digest})\n`);
+    assert.match(c.stderr, /^sent 300000 bytes in \d+\.\d\d s \([0-9.]+ MiB\/s\)\n$/);
     await s.proc.waitFor(`saved client.txt (300000 bytes, sha256 ${digest})`);
     assert.ok(fs.readFileSync(path.join(s.files, 'client.txt')).equals(f.bytes));
     assert.equal(fs.statSync(path.join(s.files, 'client.txt')).mode & 0o777, 0o644 & ~process.umask());
@@ -141,7 +141,7 @@ describe('lesson 06: framed uploads', () => {
     assert.deepEqual(listing(s.files), ['notes (1).txt', 'notes (2).txt', 'notes.txt']);
     for (const n of listing(s.files)) assert.ok(fs.readFileSync(path.join(s.files, n)).equals(f.bytes), n);
     // Each client is told the name its copy got.
-    assert.deepEqual(runs.map((c) => c.stdout.split(' ').slice(1, -1).join(' ')).sort(), listing(s.files));
+    assert.deepEqual(runs.map((c) => c.stdout.match(/^saved as (.*) \(\d+ bytes/)[1]).sort(), listing(s.files));
   });
 
   test('a path-traversal name is saved as its base name inside --dir, nothing outside', async () => {
@@ -356,7 +356,7 @@ describe('lesson 06: a full disk', () => {
     clientFile(dir, 3 * 1024 * 1024);
     const c = await run(CLIENT, ['--port', String(port)], { cwd: dir });
     assert.equal(c.code, 1);
-    assert.match(c.stderr, /^client: server: ERR ENOSPC ENOSPC: no space left on device, write\n$/m);
+    assert.match(c.stderr, /^error: the server refused the upload: ERR ENOSPC ENOSPC: no space left on device, write\n$/m);
     await proc.waitFor(/rejected 127\.0\.0\.1:\d+ ERR ENOSPC /);
     const inside = `/proc/${proc.child.pid}/root${files}`;
     await until(() => fs.readdirSync(inside).length === 0, 3000, 'the temporary to go').catch(() => {});
@@ -372,7 +372,7 @@ describe('lesson 06: the client exit statuses', () => {
     const dir = workDir();
     const c = await run(CLIENT, ['client_files/nope.txt', '--port', '1'], { cwd: dir });
     assert.equal(c.code, 1);
-    assert.equal(c.stderr, "client: ENOENT: no such file or directory, stat 'client_files/nope.txt'\n");
+    assert.equal(c.stderr, "error: ENOENT: no such file or directory, stat 'client_files/nope.txt'\n");
   });
 
   test('a refused connection: one line on stderr, exit 1', async () => {
@@ -381,7 +381,7 @@ describe('lesson 06: the client exit statuses', () => {
     const port = await freeTcpPort();
     const c = await run(CLIENT, ['--port', String(port)], { cwd: dir });
     assert.equal(c.code, 1);
-    assert.equal(c.stderr, `client: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+    assert.equal(c.stderr, `error: connect ECONNREFUSED 127.0.0.1:${port}\n`);
   });
 
   test('an ERR answer: the line is shown and the exit status is 1', async () => {
@@ -389,7 +389,7 @@ describe('lesson 06: the client exit statuses', () => {
     clientFile(s.dir, 11);
     const c = await run(CLIENT, ['--port', String(s.port)], { cwd: s.dir });
     assert.equal(c.code, 1);
-    assert.match(c.stderr, /^client: server: ERR ETOOBIG /);
+    assert.match(c.stderr, /^error: the server refused the upload: ERR ETOOBIG /);
   });
 
   test('a server gone mid-transfer: exit 1', async () => {
@@ -400,7 +400,7 @@ describe('lesson 06: the client exit statuses', () => {
     try {
       const c = await run(CLIENT, ['--port', String(rude.address().port)], { cwd: dir });
       assert.equal(c.code, 1);
-      assert.match(c.stderr, /^client: .*(ECONNRESET|EPIPE|without an answer)/m);
+      assert.match(c.stderr, /^error: .*(ECONNRESET|EPIPE|without answering)/m);
     } finally {
       rude.close();
     }
@@ -424,7 +424,7 @@ describe('lesson 06: the C++ programs and our Node twins', () => {
     const f = clientFile(s.dir, 250000);
     const c = await run(CLIENT, ['--port', String(s.port)], { cwd: s.dir });
     assert.equal(c.code, 0, c.stderr);
-    assert.equal(c.stdout, `OK client.txt ${sha256(f.bytes)}\n`);
+    assert.equal(c.stdout, `saved as client.txt (250000 bytes, sha256 ${sha256(f.bytes)})\n`);
     assert.ok(fs.readFileSync(path.join(s.files, 'client.txt')).equals(f.bytes));
   });
 
@@ -433,7 +433,7 @@ describe('lesson 06: the C++ programs and our Node twins', () => {
     const f = clientFile(s.dir, 250000);
     const c = await run(process.execPath, [TWIN_CLIENT, '--port', String(s.port)], { cwd: s.dir });
     assert.equal(c.code, 0, c.stderr);
-    assert.equal(c.stdout, `OK client.txt ${sha256(f.bytes)}\n`);
+    assert.equal(c.stdout, `saved as client.txt (250000 bytes, sha256 ${sha256(f.bytes)})\n`);
     assert.ok(fs.readFileSync(path.join(s.files, 'client.txt')).equals(f.bytes));
   });
 
