@@ -66,8 +66,9 @@ struct Config {
 };
 
 // The file stream's highWaterMark: how much may wait for the disk before the socket is
-// paused. With 64 uploads that is at most 16 MiB waiting in all, whatever the files' sizes.
-constexpr std::size_t kFileHighWaterMark = 256 * 1024;
+// paused (Node's default for a file stream is 16 KiB; a socket's read is up to 64 KiB).
+// Per upload, at most this plus one chunk waits: 100 uploads stay in a few MiB.
+constexpr std::size_t kFileHighWaterMark = 16 * 1024;
 
 [[noreturn]] void usage(const std::string& why) {
     console::error("usage error: " + why);
@@ -371,7 +372,13 @@ void Upload::writeBody(const Buffer& chunk) {
     // (write() returns false once kFileHighWaterMark bytes wait for the disk), so the
     // socket stops reading until the stream's 'drain'. Memory stays bounded whatever the
     // file's size and however slow the disk.
-    if (!file_->write(chunk) && !waitingDrain_) {
+    //
+    // The chunk is copied first, on purpose. It is a view into the socket's read arena
+    // (buffer.hpp), which gives memory back 2 MiB at a time unless every chunk of it is
+    // gone before the next read(2): kept in the file stream's queue, views would hold
+    // about 2 MiB per connection (100 uploads: 194 MiB measured). A copy (memcpy, about
+    // 0.1 s per GiB) lets the arena start again from its first 64 KiB at every read.
+    if (!file_->write(Buffer(chunk.bytes())) && !waitingDrain_) {
         waitingDrain_ = true;
         conn_->pause();
         auto self = shared_from_this();
