@@ -62,7 +62,7 @@ define ASAN_PAIR_RULE
 $(ASAN_DIR)/lessons/$(1)_$(2): $(call asan_pair_objs,$(1),$(3)) $(ASAN_LIB) $(ASAN_FLAGS_STAMP)
 	@mkdir -p $$(@D)
 	$$(call msg,LD,$$@)
-	$$(Q)$$(ASAN_LINK) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS) $$(LDLIBS)
+	$$(Q)$$(ASAN_LINK) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS) $$(LESSON_LIBS_$(1)) $$(LDLIBS)
 endef
 $(foreach l,$(PAIR_LESSONS),$(eval $(call ASAN_PAIR_RULE,$(l),server,client))$(eval $(call ASAN_PAIR_RULE,$(l),client,server)))
 

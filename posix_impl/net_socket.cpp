@@ -339,9 +339,10 @@ void Socket::emitEnd() {
     emit("end");
     if (destroyed_) return;
     // allowHalfOpen is false in Node by default: the peer ended, so we end too; once
-    // our FIN is out as well, the socket is done.
+    // our FIN is out as well, the socket is done. With allowHalfOpen the program may
+    // still write: its own end() closes the socket once the FIN is out.
     if (finished_) destroy();
-    else end();
+    else if (!allowHalfOpen_) end();
 }
 
 void Socket::pause() {
