@@ -18,7 +18,6 @@ const { pipeline, Transform } = require('node:stream');
 
 const cli = parseFlags(process.argv.slice(2));
 let answer = '';         // the server's one line, as it arrives
-let sentAll = false;
 
 // [pitfall 6] the client hung on a missing file: stat(2) first, before any connection.
 let size;
@@ -42,7 +41,7 @@ socket.setEncoding('utf8');
 socket.on('data', (text) => {
   answer += text;
   // An answer before we finished sending is an ERR (ETOOBIG, EBUSY...): stop sending.
-  if (answer.includes('\n') && (sentAll || answer.startsWith('ERR'))) finish();
+  if (answer.includes('\n') && (finish.digest || answer.startsWith('ERR'))) finish();
 });
 socket.on('close', () => finish());
 
@@ -63,15 +62,14 @@ socket.on('connect', () => {
     },
     flush(callback) {
       if (sent !== size) return callback(new Error(`${cli.file} shrank while it was being sent`));
-      this.digest = hash.digest('hex');
-      callback(null, `SHA256 ${this.digest}\n`);
+      // The digest is known once the trailer is pushed: the server's OK may come (and
+      // its FIN close the socket) before pipeline() calls back below.
+      finish.digest = hash.digest('hex');
+      callback(null, `SHA256 ${finish.digest}\n`);
     },
   });
   pipeline(fs.createReadStream(cli.file, { highWaterMark: 64 * 1024 }), frame, socket, (err) => {
     if (err) return finish(err);
-    sentAll = true;
-    progress.done();
-    finish.digest = frame.digest;
     if (answer.includes('\n')) finish();
   });
 });
@@ -89,10 +87,11 @@ function finish(err) {
   if (!line) return done(1, 'the server closed the connection without answering');
   const words = line.split(' ');
   if (words[0] === 'ERR') return done(1, `the server refused the upload: ${line}`);
-  if (words[0] === 'OK' && sentAll && words.length >= 3) {
+  if (words[0] === 'OK' && finish.digest && words.length >= 3) {
     const digest = words[words.length - 1];
     const saved = words.slice(1, -1).join(' ');
     if (digest === finish.digest) {
+      progress.done();
       console.log(`saved as ${saved} (${size} bytes, sha256 ${digest})`);
       return done(0);
     }
