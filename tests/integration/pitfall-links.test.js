@@ -102,6 +102,6 @@ test('the check refuses an anchor that does not point at the fix', () => {
   assert.match(problem(3, { file: 'server.cpp', a: 1, b: 1 }), /hold no \[pitfall 3\]; it is now at line \d+/);
   assert.match(problem(3, { file: 'server.cpp', a: 1, b: 100000 }), /has \d+ lines/);
   assert.match(problem(6, { file: 'client.cpp', a: 1, b: 2, witness: 'no such code' }), /nowhere in the file/);
-  const m = [...'[`client.cpp:145`](../lessons/06_upload/client.cpp#L145-L146) `fs::stat(x` and'.matchAll(LINK)][0];
+  const m = [...'[`client.cpp:145`](../../lessons/06_upload/client.cpp#L145-L146) `fs::stat(x` and'.matchAll(LINK)][0];
   assert.deepEqual([m[2], m[3], m[4], m[5]], ['client.cpp', '145', '146', 'fs::stat(x']);
 });

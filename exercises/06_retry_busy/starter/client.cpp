@@ -50,6 +50,7 @@ struct Config {
 
 Config parseArgs(int argc, char** argv) {
     Config c;
+    // TODO (exercise 06_retry_busy): --retries N
     bool haveFile = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -64,7 +65,6 @@ Config parseArgs(int argc, char** argv) {
         } else if (a == "--host") {
             c.host = value();
             if (c.host.empty()) usage("--host must not be empty");
-        // TODO (exercise 06_retry_busy): --retries N
         } else if (a.size() > 1 && a[0] == '-') {
             usage("unknown argument " + a);
         } else if (haveFile) {
