@@ -105,9 +105,14 @@ function perfAttach(pid, file) {
       child.kill('SIGINT');
       await closed;
       try {
-        const report = execFileSync('perf', ['report', '-i', file, '--stdio', '--no-children', '-g', 'none',
-          '--sort', 'comm,dso,symbol', '--percent-limit', '1.5'], { encoding: 'utf8', maxBuffer: 64 * MiB, stdio: ['ignore', 'pipe', 'ignore'] });
-        return report.split('\n').filter((l) => l && !l.startsWith('#')).slice(0, 25).join('\n');
+        // Two views: by library (kernel, libcrypto, libc, the program: a symbol-less
+        // library spreads over many addresses and would drop under the symbol view's
+        // limit), then the top symbols. perf pads its lines to the terminal's width.
+        const top = (sort, limit, n) => execFileSync('perf', ['report', '-i', file, '--stdio', '--no-children', '-g', 'none',
+          '--sort', sort, '--percent-limit', limit], { encoding: 'utf8', maxBuffer: 64 * MiB, stdio: ['ignore', 'pipe', 'ignore'] })
+          .split('\n').filter((l) => l.trim() && !l.startsWith('#'))
+          .map((l) => l.replace(/(\s+-)+\s*$/, '').trimEnd()).slice(0, n);
+        return [...top('dso', '1', 8), '', ...top('dso,symbol', '1.5', 15)].join('\n');
       } catch (e) {
         return `perf report failed: ${e.message}`;
       } finally {
