@@ -81,7 +81,8 @@ function main() {
   const udp = readJson('udp.json');
   const retain = readJson('retain.json');
   const timers = readJson('timers.json');
-  if (!tcp && !conc && !udp && !retain && !timers) throw new Error(`no results in ${DIR}: run scripts/bench.sh`);
+  const upload = readJson('upload.json');  // lesson 06 (bench/upload-bench.js)
+  if (!tcp && !conc && !udp && !retain && !timers && !upload) throw new Error(`no results in ${DIR}: run scripts/bench.sh`);
   const rows = [];
   // row(measure, cpp, node, better, ceiling, cppShare, nodeShare)
   const row = (...cells) => rows.push(cells);
@@ -156,6 +157,7 @@ function main() {
   lines.push('');
   if (tcp) lines.push(...floorTable(tcp));
   if (retain) lines.push(...retainTable(retain));
+  if (upload) lines.push(...require('./upload-bench').reportLines(upload));
   lines.push('## Medians: the C++ lessons against our Node programs');
   lines.push('');
   lines.push('| measure | C++ lesson | Node program | C++ better by | iperf3 ceiling | C++ share of ceiling | Node share of ceiling |');
@@ -173,6 +175,7 @@ function main() {
   process.stdout.write(text);
 
   writeData(tcp, conc, udp);
+  if (upload) fs.writeFileSync(path.join(DIR, 'upload.dat'), require('./upload-bench').dataLines(upload));
   plot();
 }
 

@@ -41,6 +41,11 @@
 #                      issue 17 names, takes many minutes at lock-step 512-byte blocks; the
 #                      table goes to $BENCH_OUT/tftp.md, bench/tftp-bench.js)
 #   BENCH_TFTP_ROUNDS  rounds of each TFTP setting (default 1)
+#   BENCH_UPLOAD_SIZES MiB per lesson 06 upload (default 16,256,1024,4096; the 4 GiB size needs
+#                      8 GiB free on BENCH_TMP; bench/upload-bench.js)
+#   BENCH_UPLOAD_ROUNDS rounds of each lesson 06 column (default 3; 1 from 1024 MiB up,
+#                      BENCH_UPLOAD_BIG_ROUNDS)
+#   BENCH_UPLOAD_PERF  1: attach `perf record` to lesson 06's servers at the largest size
 #   BENCH_NOFILE       soft RLIMIT_NOFILE wanted (default 4096; raised up to the hard
 #                      limit; concurrency levels that do not fit are skipped)
 #   BENCH_OUT          where the report, data and plots go (default build/bench)
@@ -56,6 +61,7 @@ start=$SECONDS
 
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
   : "${BENCH_ROUNDS:=1}" "${BENCH_TCP_SIZES:=1,16}" "${BENCH_UDP_COUNT:=5000}" "${BENCH_UDP_RUNS:=1}" "${BENCH_TFTP_MIB:=8}" "${BENCH_TFTP_ROUNDS:=1}"
+  : "${BENCH_UPLOAD_SIZES:=4,16}" "${BENCH_UPLOAD_ROUNDS:=1}"
   : "${BENCH_RETAIN_MIB:=64}" "${BENCH_RETAIN_ROUNDS:=1}" "${BENCH_TIMERS:=100000}"
 fi
 ROUNDS=${BENCH_ROUNDS:-10}
@@ -109,5 +115,9 @@ node bench/timers-bench.js --count "${BENCH_TIMERS:-1000000}" --rounds "$ROUNDS"
 echo
 echo "== lesson 07, TFTP: ${BENCH_TFTP_MIB:-32} MiB get and put, the kit's server vs in.tftpd, same client =="
 node bench/tftp-bench.js --mib "${BENCH_TFTP_MIB:-32}" --rounds "${BENCH_TFTP_ROUNDS:-1}" --out "$OUT/tftp.md"
+echo
+echo "== lesson 06 upload: framed, raw, Node twin, floor, iperf3 (${BENCH_UPLOAD_SIZES:-16,256,1024,4096} MiB, fsync off) =="
+node bench/upload-bench.js --sizes "${BENCH_UPLOAD_SIZES:-16,256,1024,4096}" --rounds "${BENCH_UPLOAD_ROUNDS:-3}" \
+  --big-rounds "${BENCH_UPLOAD_BIG_ROUNDS:-1}" --out "$OUT/upload.json"
 echo
 BENCH_SECONDS=$((SECONDS - start)) BENCH_LOAD_START=$load_start node bench/report.js --dir "$OUT"
