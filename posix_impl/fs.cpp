@@ -382,6 +382,10 @@ void WriteStream::startWrite() {
             std::size_t taken = 0;
             for (const auto& c : result->chunks) taken += c.size();
             self->queued_ -= taken;
+            // Let the written chunks go now, before 'drain' resumes the producer: a
+            // socket's read arena starts again from its start only when none of its
+            // chunks is alive (buffer.hpp).
+            result->chunks.clear();
             if (self->destroyed_) {
                 self->fd_.reset();
                 self->closeHandle();

@@ -133,6 +133,11 @@ public:
     std::size_t readableLength() const { return buffered_; }
     /// @brief Deliver text instead of bytes; only "utf8"/"utf-8" are supported.
     void setEncoding(std::string_view encoding);
+    /// @brief Not in Node (libuv always offers a read 64 KiB): the most one read(2)
+    /// takes from now on, clamped to 1 KiB..kReadSize. A server that holds many
+    /// streams at once reads less per read(2), so each connection's chunks in memory
+    /// stay small (lesson 06's upload server, with 100 uploads at once).
+    void setReadSize(std::size_t bytes);
     /// @brief Emit `timeout` after @p ms of inactivity (0 disables); as in Node the
     /// socket stays open: the listener decides what to do.
     void setTimeout(double ms, std::function<void()> cb = {});
@@ -211,6 +216,7 @@ private:
     bool needDrain_ = false;
     std::optional<StringDecoder> decoder_;  // set by setEncoding("utf8")
     ReadArena arena_;                       // where reads land (see buffer.hpp)
+    std::size_t readSize_ = kReadSize;      // the most one read(2) takes (setReadSize)
     std::uint64_t bytesRead_ = 0, bytesWritten_ = 0;
     std::shared_ptr<Timeout> connectTimer_;  // one address attempt (autoSelectFamily)
     std::vector<std::pair<std::string, int>> pendingAddresses_;  // addresses being tried

@@ -258,7 +258,7 @@ void Socket::readSome() {
         if (!wantsToRead()) break;
         // libuv asks for memory before each read (alloc_cb); ours comes from the
         // socket's ReadArena, so the chunk the kernel fills is the chunk 'data' delivers.
-        const auto room = arena_.room(kReadSize);
+        const auto room = arena_.room(readSize_);
         if (room.empty()) {
             destroy(Error::errnoException(errno, "read"));  // ENOMEM: no memory to read into
             return;
@@ -491,6 +491,8 @@ void Socket::updateInterest() {
     // libuv: a stream is active while it reads, writes or connects.
     setActive(!destroyed_ && (connecting_ || events != 0));
 }
+
+void Socket::setReadSize(std::size_t bytes) { readSize_ = std::clamp<std::size_t>(bytes, 1024, kReadSize); }
 
 void Socket::setTimeout(double ms, std::function<void()> cb) {
     if (cb) once("timeout", std::move(cb));

@@ -29,20 +29,9 @@ const SERVER = path.join(ROOT, 'build', 'lessons', '06_upload_server');
 const CLIENT = path.join(ROOT, 'build', 'lessons', '06_upload_client');
 requireBuilt(SERVER, CLIENT, BIN.tcpClient);
 
-// Our Node twins: lessons/06_upload/{server,client}.js in this tree; where they are not
-// here yet (they are written on another branch), the copies in the twins' worktree.
+// Our Node twins: lessons/06_upload/{server,client}.js.
 const KIT = path.dirname(fs.realpathSync(path.join(ROOT, 'lessons')));
-function twin(file) {
-  const here = path.join(KIT, 'lessons', '06_upload', file);
-  if (fs.existsSync(here)) return here;
-  const there = path.join('/work/wt-l06n/lessons/06_upload', file);
-  if (!fs.existsSync(there)) return null;
-  // Copied under build/ (ignored by git) so that require() finds the kit's node_modules.
-  const dir = path.join(KIT, 'build', 'twins-l06n');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.copyFileSync(there, path.join(dir, file));
-  return path.join(dir, file);
-}
+const twin = (file) => path.join(KIT, 'lessons', '06_upload', file);
 const TWIN_SERVER = twin('server.js');
 const TWIN_CLIENT = twin('client.js');
 
@@ -419,7 +408,7 @@ describe('lesson 06: the client exit statuses', () => {
 });
 
 describe('lesson 06: the C++ programs and our Node twins', () => {
-  test('the C++ client uploads to the Node twin server', { skip: TWIN_SERVER ? false : 'lessons/06_upload/server.js not written yet' }, async () => {
+  test('the C++ client uploads to the Node twin server', async () => {
     const s = await uploadServer([], { cmd: [process.execPath, TWIN_SERVER] });
     const f = clientFile(s.dir, 250000);
     const c = await run(CLIENT, ['--port', String(s.port)], { cwd: s.dir });
@@ -428,7 +417,7 @@ describe('lesson 06: the C++ programs and our Node twins', () => {
     assert.ok(fs.readFileSync(path.join(s.files, 'client.txt')).equals(f.bytes));
   });
 
-  test('the Node twin client uploads to the C++ server', { skip: TWIN_CLIENT ? false : 'lessons/06_upload/client.js not written yet' }, async () => {
+  test('the Node twin client uploads to the C++ server', async () => {
     const s = await uploadServer();
     const f = clientFile(s.dir, 250000);
     const c = await run(process.execPath, [TWIN_CLIENT, '--port', String(s.port)], { cwd: s.dir });
@@ -437,7 +426,7 @@ describe('lesson 06: the C++ programs and our Node twins', () => {
     assert.ok(fs.readFileSync(path.join(s.files, 'client.txt')).equals(f.bytes));
   });
 
-  test('both servers answer a lying header with the same ERR code', { skip: TWIN_SERVER ? false : 'lessons/06_upload/server.js not written yet' }, async () => {
+  test('both servers answer a lying header with the same ERR code', async () => {
     const body = crypto.randomBytes(3000);
     const codes = [];
     for (const cmd of [[SERVER], [process.execPath, TWIN_SERVER]]) {

@@ -12,6 +12,8 @@
 //   arrives byte-exact, and the server's peak RSS (VmHWM) stays under the bound below;
 // - one 256 MiB upload: the server's peak RSS grows by less than 8 MiB (streaming,
 //   pitfall 3; lesson 01 would hold all 256 MiB).
+// - a client killed mid-transfer, 40 times: no file, no temporary, no descriptor and no
+//   memory left behind each time, and the server still serves.
 //
 // Bounded: every case has a timeout; every process is reaped (after(killAll)).
 
@@ -30,13 +32,11 @@ h.requireBuilt(SERVER, CLIENT);
 
 after(h.killAll);
 
-// The issue's goal is 16 MiB for 100 uploads at once. Measured on the 2-core machine:
-// 5 MiB at start, 24-27 MiB peak with 100 x 8 MiB (about 200 KiB per connection: two
-// 64 KiB reads in the socket's read arena, buffer.hpp, plus the copies waiting for the
-// file stream), 12-16 MiB once the transfers settle. The bound checks that memory is
-// per connection, nothing near the files' 800 MiB; the gap to the 16 MiB goal is
-// printed by the case, not hidden (see the server's comment at its copy).
-const RSS_BOUND_KIB = 32 * 1024;
+// The issue's goal: under 16 MiB with 100 uploads at once. Measured on the 2-core
+// machine: 5 MiB at start (4.4 MiB of it libcrypto, libstdc++ and libc pages), 13.5 MiB
+// peak with 100 x 8 MiB: per upload, one 16 KiB read(2) in the socket's arena and one
+// 16 KiB copy waiting for the file stream (server.cpp, writeBody).
+const RSS_BOUND_KIB = 16 * 1024;
 
 // This process holds 1,000 sockets: raise its soft limit if it is lower (prlimit(1)).
 function ensureDescriptors(n) {
@@ -131,7 +131,7 @@ async function hundredAtOnce(size) {
 
 test('100 uploads of 8 MiB at once arrive intact, under unique names, with the server\'s peak RSS bounded', { timeout: 180000 }, async () => {
   const peak = await hundredAtOnce(8 * 1024 * 1024);
-  console.log(`upload stress: server peak RSS ${peak} KiB with 100 x 8 MiB at once (goal 16384 KiB, bound ${RSS_BOUND_KIB} KiB)`);
+  console.log(`upload stress: server peak RSS ${peak} KiB with 100 x 8 MiB at once (bound ${RSS_BOUND_KIB} KiB)`);
   assert.ok(peak < RSS_BOUND_KIB, `peak RSS ${peak} KiB with 100 x 8 MiB: over ${RSS_BOUND_KIB} KiB`);
 });
 
@@ -153,6 +153,58 @@ test('one 256 MiB upload: the server\'s peak RSS stays within 8 MiB of its size 
     assert.equal(fs.statSync(path.join(s.files, 'big.bin')).size, 256 * 1024 * 1024);
     assert.ok(peak - atStart < 8 * 1024, `peak RSS grew by ${peak - atStart} KiB for one 256 MiB upload`);
     fs.rmSync(file);
+  } finally {
+    await s.proc.stop();
+  }
+});
+
+// A client killed mid-transfer, again and again (pitfalls 1 and 2): each time the
+// server says why in its log, removes that temporary, and goes on; after all of them
+// it holds no more descriptors than before, its memory has not grown with the kills,
+// and the next upload is saved whole.
+test('a client killed mid-transfer, 40 times in a row: no file, no temporary, no descriptor left behind, the server still serves', { timeout: 120000 }, async () => {
+  const s = await uploadServer(['--no-fsync']);
+  const fds = () => fs.readdirSync(`/proc/${s.proc.child.pid}/fd`).length;
+  const rssKiB = () => Number(fs.readFileSync(`/proc/${s.proc.child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)[1]);
+  try {
+    const file = path.join(s.dir, 'client_files', 'big.bin');
+    const block = crypto.randomBytes(1024 * 1024);
+    const fd = fs.openSync(file, 'w');
+    for (let i = 0; i < 64; i++) fs.writeSync(fd, block);
+    fs.closeSync(fd);
+    const fdsBefore = fds();
+    let rssBefore = 0;  // after the first kill: what one upload's buffers take, then flat
+    const KILLS = 40;
+    let killed = 0;
+    let completed = 0;
+    for (let i = 0; i < KILLS; i++) {
+      const c = h.spawnProc(CLIENT, ['client_files/big.bin', '--port', String(s.port)], { cwd: s.dir, name: `06_upload_client #${i}` });
+      // Mid-transfer: the temporary exists and has some bytes; then a random moment more.
+      await h.until(() => !c.alive || fs.readdirSync(s.files).some((n) => n.startsWith('.kitup-') &&
+        fs.statSync(path.join(s.files, n), { throwIfNoEntry: false })?.size > 0), 10000, 'the upload to start');
+      await h.sleep(Math.floor(Math.random() * 40));
+      const wasAlive = c.alive;
+      await c.stop('SIGKILL');
+      if (wasAlive && c.signal === 'SIGKILL') {
+        killed++;
+        const rejected = () => (s.proc.stdout.match(/^rejected 127\.0\.0\.1:\d+ ERR (ESHORT|ECONNRESET) /gm) || []).length;
+        await h.until(() => rejected() === killed, 10000, `the server to log kill #${killed}`);
+      } else {
+        completed++;  // the upload ended before the signal: it must be whole
+        assert.equal(c.code, 0, c.stderr);
+        fs.rmSync(path.join(s.files, fs.readdirSync(s.files).find((n) => !n.startsWith('.kitup-'))));
+      }
+      await h.until(() => fs.readdirSync(s.files).length === 0, 10000, `no file and no temporary after client #${i}`);
+      if (i === 0) rssBefore = rssKiB();
+    }
+    console.log(`upload stress: ${killed} clients killed mid-transfer, ${completed} finished first; server fds ${fdsBefore} -> ${fds()}, VmRSS ${rssBefore} -> ${rssKiB()} KiB`);
+    assert.ok(killed >= KILLS / 2, `only ${killed} of ${KILLS} clients were killed mid-transfer`);
+    await h.until(() => fds() === fdsBefore, 5000, `the server's descriptors back to ${fdsBefore}`);
+    assert.ok(rssKiB() - rssBefore < 1024, `VmRSS grew from ${rssBefore} to ${rssKiB()} KiB over ${killed} kills`);
+    const c = await h.run(CLIENT, ['client_files/big.bin', '--port', String(s.port)], { cwd: s.dir, ms: 60000 });
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(fs.statSync(path.join(s.files, 'big.bin')).size, 64 * 1024 * 1024);
+    assert.ok(s.proc.alive, 'the server is still running');
   } finally {
     await s.proc.stop();
   }
