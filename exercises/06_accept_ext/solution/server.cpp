@@ -55,6 +55,12 @@ struct Config {
 // paused (Node's default for a file stream is 16 KiB; a socket's read is up to 64 KiB).
 // Per upload, at most this plus one chunk waits: 100 uploads stay in a few MiB.
 constexpr std::size_t kFileHighWaterMark = 16 * 1024;
+// How far an upload alone on the server may run ahead of the disk (see writeBody).
+constexpr std::size_t kSoloQueue = 1024 * 1024;
+// Beyond this many uploads in progress, each read(2) takes at most kManyReadSize
+// (Socket::setReadSize) instead of libuv's 64 KiB (see writeBody).
+constexpr std::size_t kManyUploads = 8;
+constexpr std::size_t kManyReadSize = 16 * 1024;
 
 [[noreturn]] void usage(const std::string& why) {
     console::error("usage error: " + why);
@@ -217,6 +223,11 @@ public:
         return upload::generatedName(local, static_cast<int>(tv.tv_usec / 1000), ++nameCounter_);
     }
 
+    // Uploads in progress (accepted, not yet answered).
+    std::size_t inProgress() const { return uploads_.size(); }
+    // The most one read(2) of a connection takes, with that many uploads in progress.
+    std::size_t readSize() const { return inProgress() > kManyUploads ? kManyReadSize : net::Socket::kReadSize; }
+
     const Config cfg;
 
 private:
@@ -311,8 +322,10 @@ void Upload::start() {
     // [pitfall 10] Slowloris: no byte for --idle-timeout ms and the upload is dropped.
     // Node's socket.setTimeout: 'timeout' after that long without activity.
     conn_->setTimeout(static_cast<double>(server_.cfg.idleMs));
+    conn_->setReadSize(server_.readSize());  // from the first read(2) on (see writeBody)
     conn_->on("timeout", [self] {
         if (self->answered_) self->conn_->destroy();  // answered, but the client never closes
+        else if (self->waitingDrain_) return;         // we paused it: the disk is slow, not the client
         else if (!self->committing_) self->reject("ETIMEDOUT", "no data for " + std::to_string(self->server_.cfg.idleMs) + " ms");
     });
     // [doc TCPS.3] [doc TCPS.C3] Each chunk goes through the framer as it arrives
@@ -384,27 +397,37 @@ void Upload::writeBody(const Buffer& chunk) {
         return;
     }
     // SHA-256 as the bytes pass, on the loop thread (about 0.6-1 s of CPU per GiB with
-    // SHA-NI). Moving it to a pool thread is the next step if the bench shows it limits.
+    // SHA-NI).
     if (hash_) EVP_DigestUpdate(hash_.get(), chunk.data(), chunk.size());
     // [pitfall 3] Backpressure, as Node's pipe() does it: the file stream says "full"
     // (write() returns false once kFileHighWaterMark bytes wait for the disk), so the
     // socket stops reading until the stream's 'drain'. Memory stays bounded whatever the
     // file's size and however slow the disk.
     //
-    // The chunk is copied first, on purpose. It is a view into the socket's read arena
-    // (buffer.hpp), which gives memory back 2 MiB at a time unless every chunk of it is
-    // gone before the next read(2): kept in the file stream's queue, views would hold
-    // about 2 MiB per connection (100 uploads: 194 MiB measured). A copy (memcpy, about
-    // 0.1 s per GiB) lets the arena start again from its first 64 KiB at every read.
-    if (!file_->write(Buffer(chunk.bytes())) && !waitingDrain_) {
-        waitingDrain_ = true;
-        conn_->pause();
-        auto self = shared_from_this();
-        file_->onceDrain([self] {
-            self->waitingDrain_ = false;
-            if (!self->answered_) self->conn_->resume();
-        });
-    }
+    // What an upload holds, then: the chunk being written, and the one read(2) a paused
+    // socket still makes (Node's too: it reads until its readableHighWaterMark is
+    // reached). The chunk is copied, on purpose: it is a view into the socket's read
+    // arena (buffer.hpp), which starts again from its first byte only when none of its
+    // chunks is alive; kept in the file stream's queue, views would push the arena on
+    // through its 2 MiB blocks (100 uploads: 194 MiB measured). With a copy (memcpy,
+    // about 0.1 s per GiB), each arena stays one read long. With many uploads at once
+    // each read(2) takes less (kManyUploads), so 100 uploads stay under 16 MiB.
+    conn_->setReadSize(server_.readSize());
+    const bool ok = file_->write(Buffer(chunk.bytes()));
+    if (ok || waitingDrain_) return;
+    // Alone on the server, an upload may run ahead of the disk by kSoloQueue: reading
+    // the next chunks overlaps writing the last ones.
+    if (server_.inProgress() == 1 && file_->writableLength() < kSoloQueue) return;
+    waitingDrain_ = true;
+    conn_->pause();
+    auto self = shared_from_this();
+    file_->onceDrain([self] {
+        self->waitingDrain_ = false;
+        if (self->answered_) return;
+        self->conn_->resume();
+        // Paused, the socket had no reason to count idle time: start the count again.
+        self->conn_->setTimeout(static_cast<double>(self->server_.cfg.idleMs));
+    });
 }
 
 void Upload::onTrailer(const std::string& clientDigest) {

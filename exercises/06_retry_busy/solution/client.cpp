@@ -137,8 +137,9 @@ public:
 
     void start() {
         auto self = shared_from_this();
-        // The size goes in the header, so it is asked first (stat(2) on the pool). A
-        // missing file is a clear error and exit status 1 (lesson 02 stays connected).
+        // The size goes in the header, so it is asked first (stat(2) on the pool).
+        // [pitfall 6] A missing file is a clear error and exit status 1, before any
+        // connection (lesson 02 stays connected forever, and an empty file is saved).
         fs::stat(cfg_.file, [self](const std::optional<Error>& err, const fs::Stats& st) {
             if (err) return self->fail(err->message);
             if (!st.isFile) return self->fail("not a regular file: " + self->cfg_.file);
@@ -160,8 +161,8 @@ private:
         // abandoned one (its 'close' comes later) must not act on the next.
         const net::Socket* mine = client_.get();
         auto current = [self, mine] { return self->client_.get() == mine; };
-        // Unlike lesson 02, an 'error' listener: a refused connection or a server that
-        // goes away is one line and exit status 1, not an unhandled 'error'.
+        // [pitfall 7] Unlike lesson 02, an 'error' listener: a refused connection or a
+        // server that goes away is one line and exit status 1, not an unhandled 'error'.
         client_->on("error", [self, current](const Error& err) {
             if (current()) self->fail(err.message);
         });
@@ -214,6 +215,8 @@ private:
         });
     }
 
+    // [pitfall 2] [pitfall 4] Success is the server's word that it has the whole file,
+    // verified: OK with the digest computed here. Anything else is a failure, said.
     void onAnswer(const std::string& text) {
         if (over_) return;
         answer_ += text;
