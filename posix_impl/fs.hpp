@@ -148,7 +148,7 @@ struct WriteStreamOptions {
     /// loop (lesson 06 computes the SHA-256 there). The calls for one stream never
     /// overlap and all come before `finish`; the function must not touch what the loop
     /// thread uses meanwhile.
-    std::function<void(std::span<const std::uint8_t>)> beforeWrite;
+    std::function<void(std::span<const std::uint8_t>)> beforeWrite = {};
 };
 
 /// @brief A file written in chunks (Node's `fs.WriteStream`).

@@ -363,8 +363,7 @@ void Upload::openTemp() {
     fs::WriteStreamOptions options{.flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
                                    .mode = 0600,
                                    .highWaterMark = kFileHighWaterMark,
-                                   .flush = server_.cfg.fsync,
-                                   .beforeWrite = {}};
+                                   .flush = server_.cfg.fsync};
     // SHA-256 as the bytes pass (about 0.7 s of CPU per GiB with SHA-NI), on the pool
     // thread that writes each chunk, just before its write(2): the loop thread goes on
     // reading the socket meanwhile. (Node would hash on its main thread; a framed
