@@ -347,7 +347,10 @@ void WriteStream::startWrite() {
     auto self = std::static_pointer_cast<WriteStream>(shared_from_this());
     busy_ = true;
     loop().queueWork(
-        [result, fd = fd_.get()] {
+        [result, fd = fd_.get(), before = options_.beforeWrite] {
+            if (before) {
+                for (const auto& c : result->chunks) before(c.bytes());
+            }
             std::vector<iovec> iov;
             iov.reserve(std::min<std::size_t>(result->chunks.size(), IOV_MAX));
             std::size_t next = 0;      // first chunk not yet (fully) written

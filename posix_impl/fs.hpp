@@ -57,6 +57,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <span>
 #include <memory>
 #include <optional>
 #include <string>
@@ -142,6 +143,12 @@ struct WriteStreamOptions {
     std::size_t highWaterMark = 16 * 1024;
     /// @brief fsync(2) the file before closing it (Node 21's `flush` option).
     bool flush = false;
+    /// @brief Not in Node: called on a pool thread with each chunk, in order, just
+    /// before the chunk's write(2), for work on the bytes that should not hold up the
+    /// loop (lesson 06 computes the SHA-256 there). The calls for one stream never
+    /// overlap and all come before `finish`; the function must not touch what the loop
+    /// thread uses meanwhile.
+    std::function<void(std::span<const std::uint8_t>)> beforeWrite = {};
 };
 
 /// @brief A file written in chunks (Node's `fs.WriteStream`).

@@ -315,6 +315,22 @@ describe('lesson 06: failures mid-transfer', () => {
     assert.equal(s.proc.code, 0, s.proc.stderr);
     assert.deepEqual(listing(s.files), []);
   });
+
+  test('SIGINT (Ctrl-C) shuts down the same way, and a second one ends the grace period at once', async () => {
+    const s = await uploadServer(['--grace', '60000']);
+    const sock = await openSocket(s.port);
+    sock.write('KITUP/1 100000 interrupted.bin\nsome bytes');
+    await until(() => temporaries(s.files).length === 1, 5000, 'the upload to start');
+    s.proc.child.kill('SIGINT');
+    await s.proc.waitFor('shutting down');
+    assert.equal(sock.reply, '', 'the upload in progress is given its grace period');
+    s.proc.child.kill('SIGINT');
+    await sock.gone;
+    assert.match(sock.reply, /^ERR ESHUTDOWN /);
+    await s.proc.exit(5000);
+    assert.equal(s.proc.code, 0, s.proc.stderr);
+    assert.deepEqual(listing(s.files), []);
+  });
 });
 
 // A full disk: the server in its own mount namespace, --dir on a 1 MiB tmpfs mounted

@@ -12,7 +12,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace kit;
@@ -64,6 +67,34 @@ TEST_CASE("WriteStream.write returns false past highWaterMark, and drain follows
     Loop::getDefault().run();
     CHECK(drains == 1);
     CHECK(ws->bytesWritten() == 1100);
+    std::remove(path.c_str());
+    test::requireIdle();
+}
+
+TEST_CASE("beforeWrite sees every chunk, in order, off the loop thread, before finish", "[fs]") {
+    const std::string path = tempPath("before.bin");
+    std::vector<Buffer> chunks;
+    for (int i = 0; i < 40; ++i) chunks.push_back(pattern(3000 + static_cast<std::size_t>(i), i));
+    // Touched only by the pool jobs (which never overlap), then read after 'finish'.
+    auto seen = std::make_shared<std::vector<std::uint8_t>>();
+    auto onLoop = std::make_shared<int>(0);
+    const auto loopThread = std::this_thread::get_id();
+    fs::WriteStreamOptions options;
+    options.beforeWrite = [seen, onLoop, loopThread](std::span<const std::uint8_t> bytes) {
+        if (std::this_thread::get_id() == loopThread) ++*onLoop;
+        seen->insert(seen->end(), bytes.begin(), bytes.end());
+    };
+    auto ws = fs::createWriteStream(path, std::move(options));
+    std::size_t seenAtFinish = 0;
+    ws->on("finish", [&] { seenAtFinish = seen->size(); });
+    for (const auto& c : chunks) ws->write(c);
+    ws->end();
+    Loop::getDefault().run();
+    const Buffer all = Buffer::concat(std::move(chunks));
+    CHECK(seenAtFinish == all.size());
+    CHECK(Buffer(std::vector<std::uint8_t>(*seen)) == all);
+    CHECK(fs::readFileSync(path) == all);
+    CHECK(*onLoop == 0);
     std::remove(path.c_str());
     test::requireIdle();
 }
