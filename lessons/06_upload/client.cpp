@@ -178,7 +178,7 @@ private:
         const auto slash = cfg_.file.rfind('/');
         const std::string name = slash == std::string::npos ? cfg_.file : cfg_.file.substr(slash + 1);
         client_->write(std::string(upload::kMagic) + std::to_string(size_) + " " + name + "\n");
-        // [doc TCPC.C2] The file as a stream: never read whole, whatever its size.
+        // [doc TCPC.C2] [pitfall 8] The file as a stream, over TCP: never read whole.
         file_ = fs::createReadStream(cfg_.file);
         file_->on("error", [self](const Error& err) { self->fail(err.message); });
         // pipe() by hand, so that each chunk is hashed on its way: the digest is ready
