@@ -334,12 +334,14 @@ endef
 $(foreach l,$(LESSONS),$(eval $(call LESSON_RULE,$(l))))
 
 # the two programs of a server/client pair: $(1) the lesson, $(2) server or client,
-# $(3) the other one, left out
+# $(3) the other one, left out. LESSON_LIBS_<lesson> adds libraries to both programs.
+# Lesson 06 computes SHA-256 with OpenSSL's libcrypto (libssl-dev, in scripts/deps.sh).
+LESSON_LIBS_06_upload := -lcrypto
 define PAIR_RULE
 $(BUILD)/lessons/$(1)_$(2): $(call pair_objs,$(1),$(3)) $(LIB) $(FLAGS_STAMP)
 	@mkdir -p $$(@D)
 	$$(call msg,LD,$$@)
-	$$(Q)$$(LINK) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS) $$(LDLIBS)
+	$$(Q)$$(LINK) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS) $$(LESSON_LIBS_$(1)) $$(LDLIBS)
 endef
 $(foreach l,$(PAIR_LESSONS),$(eval $(call PAIR_RULE,$(l),server,client))$(eval $(call PAIR_RULE,$(l),client,server)))
 

@@ -156,3 +156,40 @@ if (have("c10k.dat")) {
   unset multiplot
   unset logscale
 }
+
+# Lesson 06 (bench/upload-bench.js): the five columns' throughput and the servers' peak
+# RSS against the upload's size.
+if (have("upload.dat")) {
+  f = dir."/upload.dat"
+  stats f u 1 nooutput
+  set output dir."/upload.png"
+  set terminal pngcairo size 1200,560 font ",11" noenhanced
+  set multiplot layout 1,2 title "Lesson 06 upload on loopback, tmpfs, fsync off (medians)"
+  set logscale x 2
+  set xrange [STATS_min / 1.4 : STATS_max * 1.4]
+  set xlabel "upload size (MiB)"
+  set xtics (4, 16, 64, 256, 1024, 4096)
+  set key top left box opaque Left reverse
+  set title "throughput, client start to answer (MiB/s; higher is better)"
+  set ylabel "MiB/s"
+  set logscale y
+  set format y "%g"
+  plot f u 1:2 w lp ls 1 t "(a) lesson 06, framed + SHA-256", \
+       f u 1:3 w lp ls 4 t "(b) lesson 06 server, raw", \
+       f u 1:4 w lp ls 2 t "(c) Node twin", \
+       f u 1:5 w lp lc rgb "#2ca02c" lw 2 pt 11 t "(d) floor (bare C)", \
+       f u 1:6 w lp ls 3 t "(e) iperf3, memory to memory"
+  set title "server peak RSS (VmHWM, MiB; the goal: under 16)"
+  set ylabel "MiB"
+  plot f u 1:7 w lp ls 1 t "(a) lesson 06, framed", \
+       f u 1:8 w lp ls 4 t "(b) lesson 06, raw", \
+       f u 1:9 w lp ls 2 t "(c) Node twin", \
+       f u 1:10 w lp lc rgb "#2ca02c" lw 2 pt 11 t "(d) floor", \
+       16 w l ls 6 t "16 MiB"
+  unset multiplot
+  unset logscale
+  set autoscale
+  unset xtics
+  set xtics
+  set terminal pngcairo size 960,640 font ",11" noenhanced
+}

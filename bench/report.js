@@ -84,7 +84,8 @@ function main() {
   const retain = readJson('retain.json');
   const timers = readJson('timers.json');
   const c10k = readJson('c10k.json');
-  if (!tcp && !conc && !udp && !retain && !timers && !c10k) throw new Error(`no results in ${DIR}: run scripts/bench.sh`);
+  const upload = readJson('upload.json');  // lesson 06 (bench/upload-bench.js)
+  if (!tcp && !conc && !udp && !retain && !timers && !c10k && !upload) throw new Error(`no results in ${DIR}: run scripts/bench.sh`);
   const rows = [];
   // row(measure, cpp, node, better, ceiling, cppShare, nodeShare)
   const row = (...cells) => rows.push(cells);
@@ -160,6 +161,7 @@ function main() {
   lines.push('');
   if (tcp) lines.push(...floorTable(tcp));
   if (retain) lines.push(...retainTable(retain));
+  if (upload) lines.push(...require('./upload-bench').reportLines(upload));
   lines.push('## Medians: the C++ lessons against our Node programs');
   lines.push('');
   lines.push('| measure | C++ lesson | Node program | C++ better by | iperf3 ceiling | C++ share of ceiling | Node share of ceiling |');
@@ -184,6 +186,7 @@ function main() {
 
   writeData(tcp, conc, udp);
   if (c10k) fs.writeFileSync(path.join(DIR, 'c10k.dat'), C10K.dat(c10k));
+  if (upload) fs.writeFileSync(path.join(DIR, 'upload.dat'), require('./upload-bench').dataLines(upload));
   plot();
 }
 

@@ -4,6 +4,7 @@
 # built into build/bench-bin/ before the run:
 #   floor_server, floor_client   the design floor: lessons 01/02's design in plain C,
 #                                no kit code (bench/floor_*.c)
+#   floor_upload_server          lesson 06's floor: socket to file in 64 KiB pieces
 #   retain_slice                 a kit server that keeps a 16-byte slice of a long
 #                                stream (bench/retain_slice.cpp; Node twin .js)
 #   timers_close                 1,000,000 timers created, fired and closed
@@ -28,6 +29,8 @@ BENCH_BIN  := $(BUILD)/bench-bin
 BENCH_BINS := $(BENCH_BIN)/floor_server $(BENCH_BIN)/floor_client $(BENCH_BIN)/retain_slice \
               $(BENCH_BIN)/timers_close $(BENCH_BIN)/timers_close_notrace
 BENCH_BINS += $(BENCH_BIN)/c10k_server $(BENCH_BIN)/c10k_client
+# lesson 06's floor (issue 16): 64 KiB pieces from the socket to a file, nothing else
+BENCH_BINS += $(BENCH_BIN)/floor_upload_server
 BENCH_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror
 
 .PHONY: bench-quick bench-bins

@@ -62,7 +62,7 @@ define ASAN_PAIR_RULE
 $(ASAN_DIR)/lessons/$(1)_$(2): $(call asan_pair_objs,$(1),$(3)) $(ASAN_LIB) $(ASAN_FLAGS_STAMP)
 	@mkdir -p $$(@D)
 	$$(call msg,LD,$$@)
-	$$(Q)$$(ASAN_LINK) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS) $$(LDLIBS)
+	$$(Q)$$(ASAN_LINK) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS) $$(LESSON_LIBS_$(1)) $$(LDLIBS)
 endef
 $(foreach l,$(PAIR_LESSONS),$(eval $(call ASAN_PAIR_RULE,$(l),server,client))$(eval $(call ASAN_PAIR_RULE,$(l),client,server)))
 
@@ -245,6 +245,8 @@ check-lint: check-tidy check-cppcheck
 # The integration suites that run the lesson programs (the others test docs, slides,
 # exercises or the diff scenarios, and need no sanitizer build of the lessons).
 CHECK_INTEGRATION ?= $(wildcard $(patsubst %,tests/integration/%.test.js,lesson00 tcp udp parity tftp))
+# lesson 06's upload server and client (build/asan/lessons/06_upload_*, PAIR_LESSONS)
+CHECK_INTEGRATION += $(wildcard tests/integration/upload.test.js)
 
 # Sanitizer options for every run: stop at the first report, with a stack trace.
 CHECK_ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1 \

@@ -50,6 +50,12 @@ $(BUILD)/obj/exercises/%.o: exercises/%.cpp $(FLAGS_STAMP) $(EX_PCH)
 # Libraries an exercise links on top of the kit's: EX_LIBS_<name>. 02_framed_upload
 # computes SHA-256 with OpenSSL's libcrypto (libssl-dev, in scripts/deps.sh).
 EX_LIBS_02_framed_upload := -lcrypto
+# Lesson 06's exercises are one changed file of its server or client (server.cpp,
+# client.cpp); the rest, upload.cpp (the protocol), is the lesson's own object, linked in.
+EX_06_NAMES := $(filter 06_%,$(EX_NAMES))
+$(foreach n,$(EX_06_NAMES),$(eval EX_LIBS_$(n) := -lcrypto))
+$(BUILD)/obj/exercises/06_%.o: INCLUDES += -Ilessons/06_upload
+$(filter $(addprefix $(BUILD)/exercises/,$(addsuffix /%,$(EX_06_NAMES))),$(EX_BINS)): $(BUILD)/obj/lessons/06_upload/upload.o
 
 define EX_RULE
 $(BUILD)/exercises/$(1)/$(2): $(call ex_objs,$(1),$(2)) $(LIB) $(FLAGS_STAMP)

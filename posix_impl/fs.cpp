@@ -3,11 +3,16 @@
 
 #include "trace.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdio>
 #include <utility>
 #include <vector>
 
@@ -248,6 +253,354 @@ void ReadStream::closeFile() {
 }
 
 void ReadStream::onClose() { emit("close"); }
+
+// ===========================================================================
+// WriteStream: open, then write every queued chunk with one writev(2) per job.
+// ===========================================================================
+
+WriteStream::WriteStream(Loop& loop, std::string path, WriteStreamOptions options)
+    : Handle(loop, "writestream"), EventEmitter("WriteStream"), path_(std::move(path)), options_(options) {
+    setTraceId(handleId());
+}
+
+WriteStream::~WriteStream() = default;  // fd_ (a UniqueFd) closes the file if still open
+
+std::shared_ptr<WriteStream> createWriteStream(std::string path, WriteStreamOptions options) {
+    Loop& loop = Loop::getDefault();
+    auto stream = std::make_shared<WriteStream>(loop, std::move(path), options);
+    loop.adopt(stream);
+    stream->start();
+    return stream;
+}
+
+void WriteStream::start() {
+    struct Result {
+        UniqueFd fd;  // closed here if the stream is gone before it takes it
+        int err = 0;
+    };
+    auto result = std::make_shared<Result>();
+    auto self = std::static_pointer_cast<WriteStream>(shared_from_this());
+    busy_ = true;
+    // open(2) on the pool, as Node's fs.open: the flags decide whether an existing file
+    // is truncated (Node's 'w') or refused (O_EXCL: EEXIST).
+    loop().queueWork(
+        [result, path = path_, flags = options_.flags, mode = options_.mode] {
+            result->fd.reset(openRetry(path.c_str(), flags, mode));
+            if (!result->fd) result->err = errno;
+        },
+        [self, result] {
+            self->busy_ = false;
+            if (self->destroyed_) {  // destroy() waited for the open: close what it opened
+                self->closeHandle();
+                return;
+            }
+            if (result->err != 0) {
+                self->fail(Error::uv(result->err, "open", self->path_));
+                return;
+            }
+            self->fd_ = std::move(result->fd);
+            self->emit("open", self->fd_.get());
+            self->emit("ready");
+            if (self->destroyed_) {
+                self->fd_.reset();
+                self->closeHandle();
+                return;
+            }
+            if (!self->queue_.empty()) self->startWrite();
+            else if (self->ending_) self->finishUp();
+        });
+}
+
+bool WriteStream::write(const Buffer& chunk) {
+    if (ending_ || destroyed_ || failed_) {
+        // Node: 'error' with ERR_STREAM_WRITE_AFTER_END (or ERR_STREAM_DESTROYED), on
+        // the next tick; the chunk is dropped.
+        if (!destroyed_ && !failed_) {
+            auto self = std::static_pointer_cast<WriteStream>(shared_from_this());
+            loop().nextTick([self] {
+                self->fail(Error::plain("write after end", "ERR_STREAM_WRITE_AFTER_END"));
+            });
+        }
+        return false;
+    }
+    queue_.push_back(chunk);  // a Buffer is a view: the bytes are not copied
+    queued_ += chunk.size();
+    if (fd_ && !busy_) startWrite();
+    // Node's Writable.write: true while the buffered length is under highWaterMark.
+    const bool ok = queued_ < options_.highWaterMark;
+    if (!ok) needDrain_ = true;
+    return ok;
+}
+
+// One pool job writes every chunk queued so far: writev(2) of up to IOV_MAX chunks at
+// a time, resumed after partial writes and EINTR (a regular file's write(2) blocks
+// until it is done, or fails: ENOSPC, EDQUOT, EIO, EFBIG).
+void WriteStream::startWrite() {
+    struct Result {
+        std::vector<Buffer> chunks;
+        std::uint64_t written = 0;
+        int err = 0;
+    };
+    auto result = std::make_shared<Result>();
+    result->chunks.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+    queue_.clear();
+    auto self = std::static_pointer_cast<WriteStream>(shared_from_this());
+    busy_ = true;
+    loop().queueWork(
+        [result, fd = fd_.get(), before = options_.beforeWrite] {
+            if (before) {
+                for (const auto& c : result->chunks) before(c.bytes());
+            }
+            std::vector<iovec> iov;
+            iov.reserve(std::min<std::size_t>(result->chunks.size(), IOV_MAX));
+            std::size_t next = 0;      // first chunk not yet (fully) written
+            std::size_t offset = 0;    // bytes of chunks[next] already written
+            while (next < result->chunks.size()) {
+                iov.clear();
+                for (std::size_t i = next; i < result->chunks.size() && iov.size() < IOV_MAX; ++i) {
+                    const auto& c = result->chunks[i];
+                    const std::size_t skip = i == next ? offset : 0;
+                    // writev(2) takes non-const pointers; it only reads them.
+                    iov.push_back({const_cast<std::uint8_t*>(c.data()) + skip, c.size() - skip});
+                }
+                const ssize_t n = ::writev(fd, iov.data(), static_cast<int>(iov.size()));
+                if (n < 0) {
+                    if (errno == EINTR) continue;
+                    result->err = errno;
+                    return;
+                }
+                result->written += static_cast<std::uint64_t>(n);
+                auto left = static_cast<std::size_t>(n);
+                while (next < result->chunks.size() && left >= result->chunks[next].size() - offset) {
+                    left -= result->chunks[next].size() - offset;
+                    offset = 0;
+                    ++next;
+                }
+                offset += left;
+            }
+        },
+        [self, result] {
+            self->busy_ = false;
+            self->bytesWritten_ += result->written;
+            std::size_t taken = 0;
+            for (const auto& c : result->chunks) taken += c.size();
+            self->queued_ -= taken;
+            // Let the written chunks go now, before 'drain' resumes the producer: a
+            // socket's read arena starts again from its start only when none of its
+            // chunks is alive (buffer.hpp).
+            result->chunks.clear();
+            if (self->destroyed_) {
+                self->fd_.reset();
+                self->closeHandle();
+                return;
+            }
+            if (result->err != 0) {
+                // ENOSPC: no space left on device, write. The file keeps what was
+                // written before: the program decides (lesson 06 unlinks it).
+                self->fail(Error::uv(result->err, "write"));
+                return;
+            }
+            if (!self->queue_.empty()) {
+                self->startWrite();  // chunks that came while this job ran
+            } else if (self->ending_) {
+                self->finishUp();
+            }
+            // Node emits 'drain' when the buffer is empty again after a write() that
+            // returned false; here "empty" is "under the mark", counted with the chunks
+            // the new job is writing, so the producer refills while the pool writes.
+            if (self->needDrain_ && self->queued_ < self->options_.highWaterMark && !self->failed_) {
+                self->needDrain_ = false;
+                self->emit("drain");
+            }
+        });
+}
+
+void WriteStream::end() {
+    if (ending_ || destroyed_ || failed_) return;
+    ending_ = true;
+    if (fd_ && !busy_ && queue_.empty()) finishUp();
+    // otherwise the open or write in flight calls finishUp() when it completes
+}
+
+// The end: fsync(2) if asked (the data is on the disk, not only in the page cache,
+// before 'finish' says so), then close(2), both on the pool. close(2) can report a
+// delayed write error (NFS, some quota set-ups): it counts as a failure too.
+void WriteStream::finishUp() {
+    if (finishing_) return;
+    finishing_ = true;
+    struct Result {
+        int err = 0;
+        const char* syscall = "fsync";
+    };
+    auto result = std::make_shared<Result>();
+    auto self = std::static_pointer_cast<WriteStream>(shared_from_this());
+    busy_ = true;
+    loop().queueWork(
+        [result, fd = fd_.release(), flush = options_.flush] {
+            if (flush && ::fsync(fd) != 0) result->err = errno;
+            if (::close(fd) != 0 && result->err == 0 && errno != EINTR) {
+                result->err = errno;
+                result->syscall = "close";
+            }
+        },
+        [self, result] {
+            self->busy_ = false;
+            if (self->destroyed_) {
+                self->closeHandle();
+                return;
+            }
+            if (result->err != 0) {
+                self->fail(Error::uv(result->err, result->syscall));
+                return;
+            }
+            self->emit("finish");
+            self->closeHandle();  // then 'close', as Node's autoClose
+        });
+}
+
+void WriteStream::fail(const Error& err) {
+    if (failed_ || destroyed_) return;
+    failed_ = true;
+    queue_.clear();
+    emit("error", err);
+    if (busy_) {
+        destroyed_ = true;  // the job in flight closes the handle when it returns
+        return;
+    }
+    fd_.reset();
+    closeHandle();
+}
+
+void WriteStream::onceDrain(std::function<void()> fn) { once("drain", [fn = std::move(fn)] { fn(); }); }
+
+void WriteStream::destroy() {
+    if (destroyed_) return;
+    destroyed_ = true;
+    queue_.clear();
+    if (busy_) return;  // the job in flight uses fd_: it closes when it completes
+    fd_.reset();
+    closeHandle();
+}
+
+void WriteStream::onClose() { emit("close"); }
+
+// ===========================================================================
+// Small calls on the pool: rename without replacing, fsync of a directory, chmod,
+// unlink, stat.
+// ===========================================================================
+
+namespace {
+
+// Run @p job (returns 0 or an errno, and the system call's name) on the pool; report a
+// Node-style error naming @p path on the loop thread.
+void runJob(std::function<int(const char*& syscall)> job, std::string path, Callback cb) {
+    struct Result {
+        int err = 0;
+        const char* syscall = "";
+    };
+    auto result = std::make_shared<Result>();
+    Loop::getDefault().queueWork([result, job = std::move(job)] { result->err = job(result->syscall); },
+                                 [result, path = std::move(path), cb = std::move(cb)] {
+                                     if (result->err == 0) cb(std::nullopt);
+                                     else cb(Error::uv(result->err, result->syscall, path));
+                                 });
+}
+
+} // namespace
+
+void renameNoReplace(std::string from, std::string to, Callback cb) {
+    runJob(
+        [from, to](const char*& syscall) {
+            syscall = "rename";
+            // renameat2(2), Linux 3.15 and glibc 2.28: the check for an existing target
+            // and the rename are one atomic step, so two uploads can never take one name.
+            if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
+            if (errno != EINVAL && errno != ENOSYS) return errno;
+            // A file system without RENAME_NOREPLACE: link(2) fails with EEXIST too,
+            // then unlink(2) drops the temporary name.
+            syscall = "link";
+            if (::link(from.c_str(), to.c_str()) != 0) return errno;
+            syscall = "unlink";
+            return ::unlink(from.c_str()) == 0 ? 0 : errno;
+        },
+        from, std::move(cb));
+}
+
+void fsyncDir(std::string path, Callback cb) {
+    runJob(
+        [path](const char*& syscall) {
+            syscall = "open";
+            const UniqueFd dir(openRetry(path.c_str(), O_RDONLY | O_DIRECTORY));
+            if (!dir) return errno;
+            syscall = "fsync";
+            return ::fsync(dir.get()) == 0 ? 0 : errno;
+        },
+        path, std::move(cb));
+}
+
+void chmod(std::string path, mode_t mode, Callback cb) {
+    runJob(
+        [path, mode](const char*& syscall) {
+            syscall = "chmod";
+            return ::chmod(path.c_str(), mode) == 0 ? 0 : errno;
+        },
+        path, std::move(cb));
+}
+
+void unlink(std::string path, Callback cb) {
+    runJob(
+        [path](const char*& syscall) {
+            syscall = "unlink";
+            return ::unlink(path.c_str()) == 0 ? 0 : errno;
+        },
+        path, std::move(cb));
+}
+
+void unlinkSync(const std::string& path) {
+    if (::unlink(path.c_str()) != 0) throw Error::uv(errno, "unlink", path);
+}
+
+void stat(std::string path, std::function<void(const std::optional<Error>& err, const Stats& st)> cb) {
+    struct Result {
+        int err = 0;
+        Stats st;
+    };
+    auto result = std::make_shared<Result>();
+    Loop::getDefault().queueWork(
+        [result, path] {
+            struct stat st {};
+            if (::stat(path.c_str(), &st) != 0) {  // stat(2)
+                result->err = errno;
+                return;
+            }
+            result->st = {static_cast<std::uint64_t>(st.st_size), S_ISREG(st.st_mode), S_ISDIR(st.st_mode)};
+        },
+        [result, path, cb = std::move(cb)] {
+            if (result->err != 0) cb(Error::uv(result->err, "stat", path), result->st);
+            else cb(std::nullopt, result->st);
+        });
+}
+
+std::vector<std::string> readdirSync(const std::string& path) {
+    const int fd = openRetry(path.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fd < 0) throw Error::uv(errno, "scandir", path);
+    DIR* dir = ::fdopendir(fd);  // from now on closedir(3) closes fd
+    if (dir == nullptr) {
+        const int err = errno;
+        ::close(fd);
+        throw Error::uv(err, "scandir", path);
+    }
+    std::vector<std::string> names;
+    errno = 0;
+    while (const dirent* e = ::readdir(dir)) {  // readdir(3) over getdents64(2)
+        const std::string_view name = e->d_name;
+        if (name != "." && name != "..") names.emplace_back(name);
+    }
+    const int err = errno;
+    ::closedir(dir);
+    if (err != 0) throw Error::uv(err, "scandir", path);
+    return names;
+}
 
 // ===========================================================================
 // Whole-file calls.

@@ -18,7 +18,10 @@
 ///   (at most 64 KiB each), `end` (peer's FIN), `finish` (our FIN sent), `drain`,
 ///   `error`, `close(hadError)`. `write()` returns false once 16 KiB (Node's
 ///   highWaterMark) are waiting, and `drain` follows when they are sent. As in Node,
-///   `allowHalfOpen` is false: after the peer's FIN the socket ends its side too.
+///   `allowHalfOpen` is false by default: after the peer's FIN the socket ends its
+///   side too. A server created with `{allowHalfOpen: true}` (lesson 06) gives its
+///   sockets the other behaviour: after `end` the socket can still write, until the
+///   program calls `end()` itself.
 ///   With `setEncoding("utf8")`, `data` listeners taking `std::string` get text that
 ///   never splits a multi-byte character. Reading follows Node's Readable: the socket
 ///   *flows* (emits `data`) once a `data` listener is added or `resume()` is called,
@@ -33,7 +36,7 @@
 /// only while the write queue is not empty; at most 32 reads per wakeup so one busy
 /// peer cannot starve the others; EINTR retried, EAGAIN means "wait".
 ///
-/// What it leaves out: `allowHalfOpen: true`, `setNoDelay`/`setKeepAlive`, `cork`,
+/// What it leaves out: `allowHalfOpen` on client sockets, `setNoDelay`/`setKeepAlive`, `cork`,
 /// UNIX-domain sockets, IPC, `maxConnections`, `server.getConnections`, `bytesWritten`
 /// accuracy for queued data, and Happy Eyeballs in full (addresses are tried one after
 /// the other, see docs/differences.md).
@@ -130,6 +133,11 @@ public:
     std::size_t readableLength() const { return buffered_; }
     /// @brief Deliver text instead of bytes; only "utf8"/"utf-8" are supported.
     void setEncoding(std::string_view encoding);
+    /// @brief Not in Node (libuv always offers a read 64 KiB): the most one read(2)
+    /// takes from now on, clamped to 1 KiB..kReadSize. A server that holds many
+    /// streams at once reads less per read(2), so each connection's chunks in memory
+    /// stay small (lesson 06's upload server, with 100 uploads at once).
+    void setReadSize(std::size_t bytes);
     /// @brief Emit `timeout` after @p ms of inactivity (0 disables); as in Node the
     /// socket stays open: the listener decides what to do.
     void setTimeout(double ms, std::function<void()> cb = {});
@@ -154,6 +162,9 @@ public:
     bool destroyed() const { return destroyed_; }
     /// @brief `socket.connecting`.
     bool connecting() const { return connecting_; }
+    /// @brief `socket.allowHalfOpen`: whether the socket stays writable after the
+    /// peer's FIN (`end`) until `end()` is called. Set from the server's options.
+    bool allowHalfOpen() const { return allowHalfOpen_; }
 
 private:
     friend class Server;
@@ -205,6 +216,7 @@ private:
     bool needDrain_ = false;
     std::optional<StringDecoder> decoder_;  // set by setEncoding("utf8")
     ReadArena arena_;                       // where reads land (see buffer.hpp)
+    std::size_t readSize_ = kReadSize;      // the most one read(2) takes (setReadSize)
     std::uint64_t bytesRead_ = 0, bytesWritten_ = 0;
     std::shared_ptr<Timeout> connectTimer_;  // one address attempt (autoSelectFamily)
     std::vector<std::pair<std::string, int>> pendingAddresses_;  // addresses being tried
@@ -213,10 +225,18 @@ private:
     int pendingPort_ = 0;
     std::shared_ptr<Timeout> idleTimer_;
     double idleMs_ = 0;
+    bool allowHalfOpen_ = false;  // Node's allowHalfOpen: see allowHalfOpen()
 };
 
 /// @brief Shared handle to a Socket: what a JavaScript variable holding one would be.
 using SocketPtr = std::shared_ptr<Socket>;
+
+/// @brief Options of `net.createServer(options, listener)`.
+struct ServerOptions {
+    /// @brief Node's `allowHalfOpen`: accepted sockets do not end their side when the
+    /// client ends its own; the program answers, then calls `end()`.
+    bool allowHalfOpen = false;
+};
 
 /// @brief A TCP server (Node's `net.Server`).
 class Server
@@ -242,6 +262,8 @@ public:
     bool listening() const { return static_cast<bool>(fd_); }
     /// @brief Number of open connections accepted by this server.
     std::size_t connections() const { return connections_; }
+    /// @brief The options given to `createServer`.
+    const ServerOptions& options() const { return options_; }
 
 private:
     friend class Socket;
@@ -262,10 +284,15 @@ private:
     bool listenPending_ = false;  // listen() called, its 'listening' or 'error' not emitted yet
     bool lookupPending_ = false;  // listen(port, host) waiting for dns::lookup of host
     unsigned listeningId_ = 0;    // Node's _listeningId: close() bumps it, a stale lookup sees it
+    ServerOptions options_;
+    friend std::shared_ptr<Server> createServer(ServerOptions, std::function<void(const SocketPtr&)>);
 };
 
 /// @brief `net.createServer(connectionListener)`.
 std::shared_ptr<Server> createServer(std::function<void(const SocketPtr&)> connectionListener = {});
+
+/// @brief `net.createServer({allowHalfOpen: true}, connectionListener)`.
+std::shared_ptr<Server> createServer(ServerOptions options, std::function<void(const SocketPtr&)> connectionListener = {});
 
 /// @brief `new net.Socket()`, adopted by the default loop.
 SocketPtr createSocket();

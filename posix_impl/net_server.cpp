@@ -49,6 +49,12 @@ std::shared_ptr<Server> createServer(std::function<void(const SocketPtr&)> conne
     return server;
 }
 
+std::shared_ptr<Server> createServer(ServerOptions options, std::function<void(const SocketPtr&)> connectionListener) {
+    auto server = createServer(std::move(connectionListener));
+    server->options_ = options;
+    return server;
+}
+
 // ===========================================================================
 // listen: errors and 'listening' both arrive on a later tick, never as exceptions.
 // ===========================================================================
@@ -156,6 +162,7 @@ void Server::onReadable() {
         auto socket = std::make_shared<Socket>(loop());
         loop().adopt(socket);
         const int number = cfd.get();
+        socket->allowHalfOpen_ = options_.allowHalfOpen;
         socket->adoptAccepted(std::move(cfd), self);
         ++connections_;
         tracing::line("server#{} accept4 -> fd {} (socket#{})", handleId(), number, socket->handleId());

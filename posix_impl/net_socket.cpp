@@ -259,7 +259,7 @@ void Socket::readSome() {
         if (!wantsToRead()) break;
         // libuv asks for memory before each read (alloc_cb); ours comes from the
         // socket's ReadArena, so the chunk the kernel fills is the chunk 'data' delivers.
-        const auto room = arena_.room(kReadSize);
+        const auto room = arena_.room(readSize_);
         if (room.empty()) {
             destroy(Error::errnoException(errno, "read"));  // ENOMEM: no memory to read into
             return;
@@ -340,9 +340,10 @@ void Socket::emitEnd() {
     emit("end");
     if (destroyed_) return;
     // allowHalfOpen is false in Node by default: the peer ended, so we end too; once
-    // our FIN is out as well, the socket is done.
+    // our FIN is out as well, the socket is done. With allowHalfOpen the program may
+    // still write: its own end() closes the socket once the FIN is out.
     if (finished_) destroy();
-    else end();
+    else if (!allowHalfOpen_) end();
 }
 
 void Socket::pause() {
@@ -491,6 +492,8 @@ void Socket::updateInterest() {
     // libuv: a stream is active while it reads, writes or connects.
     setActive(!destroyed_ && (connecting_ || events != 0));
 }
+
+void Socket::setReadSize(std::size_t bytes) { readSize_ = std::clamp<std::size_t>(bytes, 1024, kReadSize); }
 
 void Socket::setTimeout(double ms, std::function<void()> cb) {
     if (cb) once("timeout", std::move(cb));

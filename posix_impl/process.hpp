@@ -6,7 +6,14 @@
 /// then exits with `process.exitCode` (0 by default). A kit program does the same by
 /// ending `main` with `return kit::process::run();`.
 ///
-/// What it leaves out: `` process.on('exit') ``, signals as events, `argv` parsing (each
+/// Signals: `onSignal(SIGTERM, fn)` is `process.on('SIGTERM', fn)`. As libuv does
+/// (src/unix/signal.c), the signal handler only writes the signal's number into a pipe
+/// (write(2) is async-signal-safe; almost nothing else is), and the loop, which polls
+/// the pipe's other end, runs the listeners on its own thread like any other callback.
+/// As in Node, a listener replaces the default action (SIGINT and SIGTERM no longer end
+/// the process), and a signal listener does not keep the loop alive by itself.
+///
+/// What it leaves out: `` process.on('exit') ``, removing a signal listener, `argv` parsing (each
 /// lesson parses its own flags), `env` (use `std::getenv`), the `'warning'` event and
 /// `--no-warnings` (warnings always go to stderr).
 #pragma once
@@ -35,5 +42,10 @@ int exitCode();
 /// (`(Use `node --trace-warnings ...` to show where the warning was created)`).
 /// The kit's own warnings use it: `TimeoutOverflowWarning` from `setTimeout`.
 void emitWarning(std::string message, std::string type = "Warning");
+
+/// @brief `process.on(signal, listener)`: run @p listener on the loop thread each time
+/// the signal @p signo (SIGINT, SIGTERM, SIGHUP...) arrives; the default action is
+/// replaced by sigaction(2). Listeners of one signal run in the order they were added.
+void onSignal(int signo, std::function<void()> listener);
 
 } // namespace kit::process

@@ -47,6 +47,11 @@
 #                      default 5, runs out: poll(2) at 20,000 takes milliseconds each)
 #   BENCH_C10K_REPS    repetitions of every C10K run (default 5)
 #   BENCH_C10K_CPU     the CPU both C10K programs are pinned to (default the last; none: unpinned)
+#   BENCH_UPLOAD_SIZES MiB per lesson 06 upload (default 16,256,1024,4096; the 4 GiB size needs
+#                      8 GiB free on BENCH_TMP; bench/upload-bench.js)
+#   BENCH_UPLOAD_ROUNDS rounds of each lesson 06 column (default 3; 1 from 1024 MiB up,
+#                      BENCH_UPLOAD_BIG_ROUNDS)
+#   BENCH_UPLOAD_PERF  1: attach `perf record` to lesson 06's servers at the largest size
 #   BENCH_NOFILE       soft RLIMIT_NOFILE wanted (default 4096; raised up to the hard
 #                      limit; concurrency levels that do not fit are skipped)
 #   BENCH_OUT          where the report, data and plots go (default build/bench)
@@ -63,6 +68,7 @@ start=$SECONDS
 
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
   : "${BENCH_ROUNDS:=1}" "${BENCH_TCP_SIZES:=1,16}" "${BENCH_UDP_COUNT:=5000}" "${BENCH_UDP_RUNS:=1}" "${BENCH_TFTP_MIB:=8}" "${BENCH_TFTP_ROUNDS:=1}"
+  : "${BENCH_UPLOAD_SIZES:=4,16}" "${BENCH_UPLOAD_ROUNDS:=1}"
   : "${BENCH_RETAIN_MIB:=64}" "${BENCH_RETAIN_ROUNDS:=1}" "${BENCH_TIMERS:=100000}"
   : "${BENCH_C10K_N:=100,1000}" "${BENCH_C10K_ROUNDS:=500}" "${BENCH_C10K_REPS:=1}"
 fi
@@ -122,5 +128,9 @@ echo
 echo "== lesson 08, C10K: N idle connections and one active, the kit on poll and epoll vs Node =="
 node bench/c10k.js --n "${BENCH_C10K_N:-10,100,1000,3000,10000,max}" --rounds "${BENCH_C10K_ROUNDS:-2000}" \
   --reps "${BENCH_C10K_REPS:-5}" --out "$OUT/c10k.json"
+echo
+echo "== lesson 06 upload: framed, raw, Node twin, floor, iperf3 (${BENCH_UPLOAD_SIZES:-16,256,1024,4096} MiB, fsync off) =="
+node bench/upload-bench.js --sizes "${BENCH_UPLOAD_SIZES:-16,256,1024,4096}" --rounds "${BENCH_UPLOAD_ROUNDS:-3}" \
+  --big-rounds "${BENCH_UPLOAD_BIG_ROUNDS:-1}" --out "$OUT/upload.json"
 echo
 BENCH_SECONDS=$((SECONDS - start)) BENCH_LOAD_START=$load_start node bench/report.js --dir "$OUT"
