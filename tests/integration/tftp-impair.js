@@ -4,7 +4,7 @@
 // tests/integration/tftp.test.js (light cases, make test) and tests/stress/tftp.test.js
 // (heavy ones, make stress).
 //
-// The kernel here has no netem qdisc (docs: ../shared/research/beyond-the-document.md),
+// The kernel here has no netem qdisc (lessons/05_wire/README.md, part 5, says so and uses nftables),
 // so each impairment is built from what it has, nftables and HTB, on the output hook of
 // `lo`, for every UDP datagram, in this order:
 //   - loss:        `numgen random mod 100 < LOSS drop`;
