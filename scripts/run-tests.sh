@@ -154,9 +154,10 @@ fi # ! epoll_only
 
 # (d) with --epoll: the same on the epoll backend (posix_impl/poller.hpp). Only the suites that run
 # the kit's programs: the others (documentation, exercise lists, dependencies) do not
-# depend on the poller. About 50 s more on 2 cores: fuzz (the randomized differential
-# test) reuses the programs the first pass compiled, so it adds only about 5 s.
-EPOLL_SUITES=(diff parity tcp udp lesson00 fuzz trace)
+# depend on the poller. About 80 s more on 2 cores: fuzz (the randomized differential
+# test) reuses the programs the first pass compiled, so it adds only about 5 s; lesson
+# 06's upload and lesson 07's TFTP suites about 30 s together.
+EPOLL_SUITES=(diff parity tcp udp lesson00 fuzz trace upload tftp)
 epoll_files=()
 for suite in "${EPOLL_SUITES[@]}"; do
   [[ -e tests/integration/$suite.test.js ]] && epoll_files+=("tests/integration/$suite.test.js")
