@@ -9,6 +9,11 @@
 //   floor   bench/floor_client.c + bench/floor_upload_server.c: 64 KiB pieces from
 //           the file to the socket and from the socket to a file, nothing else
 //   iperf3  `iperf3 -n SIZE` on loopback, memory to memory (lib.js iperf3Tcp)
+// and three optional columns, only with --kinds (issue 16: "try splice(2)/sendfile(2)
+// and say what each gave"), the floor without its copies through user space:
+//   splice    the floor's client, the floor's server with --splice (socket -> pipe -> file)
+//   sendfile  the floor's client with --sendfile (file -> socket), the floor's server
+//   zerocopy  both: sendfile(2) in the client, splice(2) in the server
 // Round after round, in an order that rotates each round. For each program column:
 // start the server on a free port, wait for its "listening on" line, spawn the client
 // under `perf stat` (its CPU time); the clock runs from spawning the client to its
@@ -22,6 +27,8 @@
 //
 // Usage: node bench/upload-bench.js [--sizes 16,256,1024,4096] [--rounds 3]
 //          [--big-rounds 1] [--kinds framed,raw,node,floor,iperf3] [--out build/bench/upload.json]
+//   --kinds: any of the five and of splice,sendfile,zerocopy (the floor is always run);
+//   e.g. --kinds splice,sendfile,zerocopy for the floor and its zero-copy variants.
 //   sizes in MiB (BENCH_UPLOAD_SIZES in scripts/bench.sh; e.g. 4,16 for a quick run);
 //   --big-rounds: rounds for sizes of 1024 MiB and more.
 //   BENCH_UPLOAD_BIN: the directory holding 06_upload_server and 06_upload_client
@@ -43,9 +50,12 @@ const FLOOR_SERVER = path.join(L.ROOT, 'build/bench-bin/floor_upload_server');
 const FLOOR_CLIENT = path.join(L.ROOT, 'build/bench-bin/floor_client');
 const NODE_DIR = path.join(L.ROOT, 'lessons/06_upload');
 const ALL_KINDS = ['framed', 'raw', 'node', 'floor', 'iperf3'];
+const EXTRA_KINDS = ['splice', 'sendfile', 'zerocopy'];  // only when --kinds names them
 const LABEL = {
   framed: '(a) lesson 06, framed + SHA-256', raw: '(b) lesson 06 server, raw protocol',
   node: '(c) Node twin, framed + SHA-256', floor: '(d) floor (bare C, 64 KiB pieces)', iperf3: '(e) iperf3, memory to memory',
+  splice: '(d1) floor, server splice(2)', sendfile: '(d2) floor, client sendfile(2)',
+  zerocopy: '(d3) floor, sendfile(2) + splice(2)',
 };
 
 /** argv of the server and the client of a column; dir: the server's directory. */
@@ -57,6 +67,10 @@ function programs(kind, port, dir, file) {
     case 'node': return [[process.execPath, path.join(NODE_DIR, 'server.js'), ...net, '--dir', dir, '--no-fsync'],
       [process.execPath, path.join(NODE_DIR, 'client.js'), file, ...net]];
     case 'floor': return [[FLOOR_SERVER, ...net, '--dir', dir], [FLOOR_CLIENT, ...net, '--file', file]];
+    case 'splice': return [[FLOOR_SERVER, ...net, '--dir', dir, '--splice'], [FLOOR_CLIENT, ...net, '--file', file]];
+    case 'sendfile': return [[FLOOR_SERVER, ...net, '--dir', dir], [FLOOR_CLIENT, ...net, '--file', file, '--sendfile']];
+    case 'zerocopy': return [[FLOOR_SERVER, ...net, '--dir', dir, '--splice'],
+      [FLOOR_CLIENT, ...net, '--file', file, '--sendfile']];
     default: throw new Error(`no programs for ${kind}`);
   }
 }
@@ -287,7 +301,8 @@ async function main() {
   const sizes = L.numList(opt.sizes || '16,256,1024,4096');
   const rounds = Number(opt.rounds || 3);
   const bigRounds = Number(opt['big-rounds'] || 1);
-  let kinds = opt.kinds ? ALL_KINDS.filter((k) => k === 'floor' || opt.kinds.split(',').includes(k)) : [...ALL_KINDS];
+  let kinds = opt.kinds ? [...ALL_KINDS, ...EXTRA_KINDS].filter((k) => k === 'floor' || opt.kinds.split(',').includes(k))
+    : [...ALL_KINDS];
   let missing = '';
   for (const f of [FLOOR_SERVER, FLOOR_CLIENT]) {
     if (!fs.existsSync(f)) throw new Error(`${path.relative(L.ROOT, f)} is missing: run make bench-bins`);

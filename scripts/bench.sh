@@ -52,6 +52,8 @@
 #   BENCH_UPLOAD_ROUNDS rounds of each lesson 06 column (default 3; 1 from 1024 MiB up,
 #                      BENCH_UPLOAD_BIG_ROUNDS)
 #   BENCH_UPLOAD_PERF  1: attach `perf record` to lesson 06's servers at the largest size
+#   BENCH_UPLOAD_KINDS lesson 06 columns (default framed,raw,node,floor,iperf3; add
+#                      splice,sendfile,zerocopy for the floor without user-space copies)
 #   BENCH_NOFILE       soft RLIMIT_NOFILE wanted (default 4096; raised up to the hard
 #                      limit; concurrency levels that do not fit are skipped)
 #   BENCH_OUT          where the report, data and plots go (default build/bench)
@@ -131,6 +133,7 @@ node bench/c10k.js --n "${BENCH_C10K_N:-10,100,1000,3000,10000,max}" --rounds "$
 echo
 echo "== lesson 06 upload: framed, raw, Node twin, floor, iperf3 (${BENCH_UPLOAD_SIZES:-16,256,1024,4096} MiB, fsync off) =="
 node bench/upload-bench.js --sizes "${BENCH_UPLOAD_SIZES:-16,256,1024,4096}" --rounds "${BENCH_UPLOAD_ROUNDS:-3}" \
-  --big-rounds "${BENCH_UPLOAD_BIG_ROUNDS:-1}" --out "$OUT/upload.json"
+  --big-rounds "${BENCH_UPLOAD_BIG_ROUNDS:-1}" --kinds "${BENCH_UPLOAD_KINDS:-framed,raw,node,floor,iperf3}" \
+  --out "$OUT/upload.json"
 echo
 BENCH_SECONDS=$((SECONDS - start)) BENCH_LOAD_START=$load_start node bench/report.js --dir "$OUT"
