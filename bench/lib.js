@@ -464,7 +464,30 @@ function main(fn) {
   });
 }
 
+/**
+ * Whether files `a` and `b` (both `size` bytes) agree at three places, the start, the
+ * middle and the end, `sample` bytes each: enough to catch a short, shifted or wrong
+ * upload without reading a gigabyte twice.
+ */
+function samplesMatch(a, b, size, sample = 64 * 1024) {
+  const fa = fs.openSync(a, 'r');
+  const fb = fs.openSync(b, 'r');
+  try {
+    for (const off of [0, Math.floor(size / 2), Math.max(0, size - sample)]) {
+      const ba = Buffer.alloc(sample);
+      const bb = Buffer.alloc(sample);
+      const na = fs.readSync(fa, ba, 0, sample, off);
+      const nb = fs.readSync(fb, bb, 0, sample, off);
+      if (na !== nb || !ba.subarray(0, na).equals(bb.subarray(0, nb))) return false;
+    }
+    return true;
+  } finally {
+    fs.closeSync(fa);
+    fs.closeSync(fb);
+  }
+}
+
 module.exports = {
   ROOT, TMP, PROGRAMS, LABEL, sleep, track, mkTemp, rmTemp, requireBuilt, options, numList, freePort, median, spread,
-  peakRssMiB, cpuSeconds, threadCounts, perfStatArgv, readPerfStat, vmstat, vmstatDelta, netCounter, nofileLimit, ServerProcess, run, iperf3Tcp, iperf3Udp, writeJson, main,
+  peakRssMiB, cpuSeconds, threadCounts, perfStatArgv, readPerfStat, vmstat, vmstatDelta, netCounter, nofileLimit, ServerProcess, run, iperf3Tcp, iperf3Udp, writeJson, main, samplesMatch,
 };

@@ -75,23 +75,7 @@ function programs(kind, port, dir, file) {
   }
 }
 
-function samplesMatch(a, b, size) {
-  const fa = fs.openSync(a, 'r');
-  const fb = fs.openSync(b, 'r');
-  try {
-    for (const off of [0, Math.floor(size / 2), Math.max(0, size - SAMPLE)]) {
-      const ba = Buffer.alloc(SAMPLE);
-      const bb = Buffer.alloc(SAMPLE);
-      const na = fs.readSync(fa, ba, 0, SAMPLE, off);
-      const nb = fs.readSync(fb, bb, 0, SAMPLE, off);
-      if (na !== nb || !ba.subarray(0, na).equals(bb.subarray(0, nb))) return false;
-    }
-    return true;
-  } finally {
-    fs.closeSync(fa);
-    fs.closeSync(fb);
-  }
-}
+const samplesMatch = (a, b, size) => L.samplesMatch(a, b, size, SAMPLE);
 
 /** Each thread of a live process: name (comm), user and system CPU seconds. */
 function threads(pid) {

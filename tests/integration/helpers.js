@@ -21,6 +21,7 @@
 
 const { spawn } = require('node:child_process');
 const dgram = require('node:dgram');
+const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -232,8 +233,18 @@ async function startServer(cmd, argsFor, { cwd, env, ready, busy = /EADDRINUSE|E
   throw new Error(`no free port after ${attempts} attempts`);
 }
 
+// The file at `b` holds exactly the bytes of the file at `a` (what a transfer sent and
+// what arrived): a short message, not a dump, when it does not.
+function sameFileBytes(a, b, what) {
+  assert.ok(fs.existsSync(b), `${what}: ${b} was not written`);
+  const x = fs.readFileSync(a);
+  const y = fs.readFileSync(b);
+  assert.equal(y.length, x.length, `${what}: ${y.length} bytes arrived, ${x.length} sent`);
+  assert.ok(x.equals(y), `${what}: same size, different bytes`);
+}
+
 module.exports = {
   ROOT, BIN, RAW, BLOCKING, TWIN, requireBuilt, sleep, until,
   freeTcpPort, freeUdpPort, workDir,
-  Proc, spawnProc, killAll, run, startServer,
+  Proc, spawnProc, killAll, run, startServer, sameFileBytes,
 };

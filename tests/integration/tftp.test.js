@@ -24,7 +24,7 @@ const crypto = require('node:crypto');
 const dgram = require('node:dgram');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, requireBuilt, freeUdpPort, workDir, spawnProc, killAll, run, startServer, until } = require('./helpers');
+const { ROOT, requireBuilt, freeUdpPort, workDir, spawnProc, killAll, run, startServer, until, sameFileBytes: sameBytes } = require('./helpers');
 const { impairedTransfers } = require('./tftp-impair');
 
 const SERVER = path.join(ROOT, 'build', 'lessons', '07_tftp_server');
@@ -57,14 +57,6 @@ async function arrived(src, dst, what) {
   await until(() => fs.existsSync(dst) && fs.statSync(dst).size === want, 3000, `${what}: ${dst} to reach ${want} bytes`)
     .catch(() => {});
   sameBytes(src, dst, what);
-}
-
-function sameBytes(a, b, what) {
-  assert.ok(fs.existsSync(b), `${what}: ${b} was not written`);
-  const x = fs.readFileSync(a);
-  const y = fs.readFileSync(b);
-  assert.equal(y.length, x.length, `${what}: ${y.length} bytes arrived, ${x.length} sent`);
-  assert.ok(x.equals(y), `${what}: same size, different bytes`);
 }
 
 // The kit's server on a free port in a fresh directory: { proc, port, dir, files }.

@@ -12,18 +12,10 @@ const { test, describe, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { killAll } = require('../integration/helpers');
+const { killAll, sameFileBytes: sameBytes } = require('../integration/helpers');
 const { impairedTransfers, SERVER, CLIENT } = require('../integration/tftp-impair');
 
 after(killAll);
-
-function sameBytes(a, b, what) {
-  assert.ok(fs.existsSync(b), `${what}: ${b} was not written`);
-  const x = fs.readFileSync(a);
-  const y = fs.readFileSync(b);
-  assert.equal(y.length, x.length, `${what}: ${y.length} bytes arrived, ${x.length} sent`);
-  assert.ok(x.equals(y), `${what}: same size, different bytes`);
-}
 
 describe('TFTP over a loopback that loses, duplicates and reorders', () => {
   for (const f of [SERVER, CLIENT]) assert.ok(fs.existsSync(f), `${f} is missing: run make first`);
