@@ -120,10 +120,14 @@ void putDataHeader(std::uint8_t* out, std::uint16_t block) {
 }
 
 kit::Buffer makeAck(std::uint16_t block) {
-    std::vector<std::uint8_t> out;
-    put16(out, 4);
-    put16(out, block);
-    return kit::Buffer(std::move(out));
+    // The receiver makes one per block: one allocation (the 4 bytes and their
+    // reference count together) rather than a vector and the Buffer's owner.
+    auto out = std::make_shared_for_overwrite<std::uint8_t[]>(4);
+    out[0] = 0;  // opcode 4, big-endian
+    out[1] = static_cast<std::uint8_t>(Op::ACK);
+    out[2] = static_cast<std::uint8_t>(block >> 8);
+    out[3] = static_cast<std::uint8_t>(block & 0xff);
+    return kit::Buffer(std::move(out), 4);
 }
 
 kit::Buffer makeError(std::uint16_t code, std::string_view message) {

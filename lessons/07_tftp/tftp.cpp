@@ -109,16 +109,24 @@ void Transfer::sendWindow() {
         // page cache takes microseconds, so the lesson keeps it inline and readable.
         // It reads straight into the packet, after the header: the only copy of the
         // block is the kernel's (memory not zeroed first, as Buffer.allocUnsafe).
-        auto packet = std::make_unique_for_overwrite<std::uint8_t[]>(kDataHeader + want);
-        putDataHeader(packet.get(), static_cast<std::uint16_t>(k & 0xffff));
+        //
+        // One packet's memory serves block after block: in lock-step the previous
+        // DATA's Buffer is gone (sent, its callback run) before its ACK comes, so
+        // nothing is allocated or freed per block. While a Buffer of it is still held
+        // (the rest of a window in flight, a datagram queued in the socket), changing
+        // it would change what is sent: a new packet then, and the old one is freed by
+        // whoever holds it last.
+        if (!packet_ || packet_.use_count() > 1)
+            packet_ = std::make_shared_for_overwrite<std::uint8_t[]>(kDataHeader + opts_.blksize);
+        putDataHeader(packet_.get(), static_cast<std::uint16_t>(k & 0xffff));
         ssize_t n;
-        do n = ::pread(file_.get(), packet.get() + kDataHeader, want, static_cast<off_t>(offset));
+        do n = ::pread(file_.get(), packet_.get() + kDataHeader, want, static_cast<off_t>(offset));
         while (n < 0 && errno == EINTR);
         if (n < 0 || static_cast<std::size_t>(n) != want) {
             abort(kNotDefined, n < 0 ? fmt::format("read error: {}", std::strerror(errno)) : "file changed while read");
             return;
         }
-        sendPacket(kit::Buffer(std::move(packet), kDataHeader + want));
+        sendPacket(kit::Buffer(packet_, kDataHeader + want));
     }
     arm();
 }

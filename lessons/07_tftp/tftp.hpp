@@ -206,6 +206,7 @@ private:
     kit::Loop::Millis deadline_ = 0;  // when the retransmission (or the dally's end) is due
     kit::Loop::Millis timerDue_ = 0;  // when timer_ fires: at or before deadline_
     kit::Buffer last_;            // what the timer retransmits (Receiver: last ACK; OACK)
+    std::shared_ptr<std::uint8_t[]> packet_;  // Sender: the DATA packet, reused (sendWindow)
     bool waitingOackAck_ = false;
     bool finished_ = false;
     bool dally_ = false;
