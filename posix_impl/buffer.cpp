@@ -286,6 +286,13 @@ Buffer::Buffer(std::unique_ptr<std::uint8_t[]> bytes, std::size_t size) {
     owner_ = std::move(owner);
 }
 
+Buffer::Buffer(std::shared_ptr<const std::uint8_t[]> bytes, std::size_t size) {
+    if (size == 0) return;
+    data_ = bytes.get();
+    size_ = size;
+    owner_ = std::move(bytes);
+}
+
 std::string Buffer::toString() const {
     return utf8Decode(std::string_view(reinterpret_cast<const char*>(data_), size_));
 }

@@ -63,6 +63,16 @@ public:
     /// @brief Take ownership of the first @p size bytes of @p bytes (memory that a
     /// read(2) filled, never zeroed first: Node's `Buffer.allocUnsafe`).
     Buffer(std::unique_ptr<std::uint8_t[]> bytes, std::size_t size);
+    /// @brief Share the first @p size of @p bytes with their owner, without a copy.
+    ///
+    /// For a sender that reuses one packet's memory: it fills the bytes, sends a Buffer
+    /// of them, and writes into them again only once no Buffer of them is left
+    /// (`bytes.use_count() == 1`: the send is done and its callback has run), as a Node
+    /// program may refill a Buffer after the send that used it. While one is left, the
+    /// bytes must not change (every Buffer's promise); use_count() is exact only if no
+    /// other thread holds one of them. Lesson 07's `tftp::Transfer` sends every DATA
+    /// block of a lock-step transfer from one such packet.
+    Buffer(std::shared_ptr<const std::uint8_t[]> bytes, std::size_t size);
     /// @brief `Buffer.from(string)`: the string's bytes (UTF-8 as written in the source).
     static Buffer from(std::string_view text) {
         return Buffer(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));

@@ -49,6 +49,15 @@ namespace {
 // Node's errors for misuse, thrown synchronously like Node's `throw new ERR_...`.
 // ---------------------------------------------------------------------------
 
+// A new Buffer per datagram, as Node's: the listener may keep it. One allocation (the
+// bytes and their reference count together), then the copy out of the read buffer.
+Buffer copyDatagram(const std::uint8_t* data, std::size_t n) {
+    if (n == 0) return Buffer();
+    auto bytes = std::make_shared_for_overwrite<std::uint8_t[]>(n);
+    std::memcpy(bytes.get(), data, n);
+    return Buffer(std::move(bytes), n);
+}
+
 Error notRunning() { return Error::plain("Not running", "ERR_SOCKET_DGRAM_NOT_RUNNING"); }
 
 Error badPort(int port, bool allowZero) {
@@ -366,7 +375,7 @@ void Socket::onReadable() {
         if (tracing::enabled())
             tracing::line(fmt::format("udp#{}: recvmsg -> {} bytes from {}:{}", handleId(), n,
                                     from.address, from.port));
-        const Buffer buf(std::span<const std::uint8_t>(readBuffer_.data(), static_cast<std::size_t>(n)));
+        const Buffer buf = copyDatagram(readBuffer_.data(), static_cast<std::size_t>(n));
         // One callback per datagram, with nextTick drained after each, as Node's
         // MakeCallback does for each 'message'.
         loop().invoke([&] { emit("message", buf, rinfo); });

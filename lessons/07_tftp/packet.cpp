@@ -49,6 +49,8 @@ std::optional<std::vector<std::pair<std::string, std::string>>> takeOptions(
 }  // namespace
 
 ParseResult parse(std::span<const std::uint8_t> b) {
+    // Runs for every DATA and ACK: the packet is moved into the result, not copied
+    // (a copy would copy its strings and vectors too, empty or not).
     if (b.size() < 2) return {std::nullopt, "packet shorter than an opcode"};
     const auto op = static_cast<std::uint16_t>((b[0] << 8) | b[1]);
     Packet p;
@@ -63,7 +65,7 @@ ParseResult parse(std::span<const std::uint8_t> b) {
         auto opts = takeOptions(b, pos);
         if (!opts) return {std::nullopt, "option without its NUL"};
         p.request = {p.op, std::move(*file), std::move(*mode), std::move(*opts)};
-        return {p, {}};
+        return {std::move(p), {}};
     }
     case 3: case 4:  // DATA: block, bytes; ACK: block
         if (b.size() < 4) return {std::nullopt, "DATA/ACK shorter than 4 bytes"};
@@ -71,7 +73,7 @@ ParseResult parse(std::span<const std::uint8_t> b) {
         p.block = static_cast<std::uint16_t>((b[2] << 8) | b[3]);
         if (op == 3) p.data = b.subspan(4);
         else if (b.size() != 4) return {std::nullopt, "ACK longer than 4 bytes"};
-        return {p, {}};
+        return {std::move(p), {}};
     case 5: {  // ERROR: code, message NUL
         if (b.size() < 4) return {std::nullopt, "ERROR shorter than 4 bytes"};
         p.op = Op::ERROR;
@@ -80,14 +82,14 @@ ParseResult parse(std::span<const std::uint8_t> b) {
         auto msg = takeString(b, pos);
         // Be lenient with a peer's last words: a missing NUL still ends the transfer.
         p.message = msg ? *msg : std::string(reinterpret_cast<const char*>(b.data() + 4), b.size() - 4);
-        return {p, {}};
+        return {std::move(p), {}};
     }
     case 6: {  // OACK: [name NUL value NUL]...
         p.op = Op::OACK;
         auto opts = takeOptions(b, pos);
         if (!opts) return {std::nullopt, "option without its NUL"};
         p.options = std::move(*opts);
-        return {p, {}};
+        return {std::move(p), {}};
     }
     default:
         return {std::nullopt, fmt::format("unknown opcode {}", op)};
@@ -118,10 +120,14 @@ void putDataHeader(std::uint8_t* out, std::uint16_t block) {
 }
 
 kit::Buffer makeAck(std::uint16_t block) {
-    std::vector<std::uint8_t> out;
-    put16(out, 4);
-    put16(out, block);
-    return kit::Buffer(std::move(out));
+    // The receiver makes one per block: one allocation (the 4 bytes and their
+    // reference count together) rather than a vector and the Buffer's owner.
+    auto out = std::make_shared_for_overwrite<std::uint8_t[]>(4);
+    out[0] = 0;  // opcode 4, big-endian
+    out[1] = static_cast<std::uint8_t>(Op::ACK);
+    out[2] = static_cast<std::uint8_t>(block >> 8);
+    out[3] = static_cast<std::uint8_t>(block & 0xff);
+    return kit::Buffer(std::move(out), 4);
 }
 
 kit::Buffer makeError(std::uint16_t code, std::string_view message) {

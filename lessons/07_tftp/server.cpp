@@ -225,6 +225,11 @@ private:
 
     // A new socket on port 0 for one transfer: its TID. The reply comes from it, so the
     // client learns the TID from the first answer's source port.
+    //
+    // It is not connect(2)ed to the client, though in.tftpd's is and that would spare
+    // the kernel a route lookup per sendto(2): a connected UDP socket only receives
+    // from its peer, the kernel drops a datagram from any other port, and RFC 1350 asks
+    // us to answer that datagram with ERROR 5 (Transfer::onMessage).
     std::shared_ptr<dgram::Socket> tidSocket() {
         auto s = dgram::createSocket(family());
         s->bind(0, cfg_.host);

@@ -109,30 +109,58 @@ void Transfer::sendWindow() {
         // page cache takes microseconds, so the lesson keeps it inline and readable.
         // It reads straight into the packet, after the header: the only copy of the
         // block is the kernel's (memory not zeroed first, as Buffer.allocUnsafe).
-        auto packet = std::make_unique_for_overwrite<std::uint8_t[]>(kDataHeader + want);
-        putDataHeader(packet.get(), static_cast<std::uint16_t>(k & 0xffff));
+        //
+        // One packet's memory serves block after block: in lock-step the previous
+        // DATA's Buffer is gone (sent, its callback run) before its ACK comes, so
+        // nothing is allocated or freed per block. While a Buffer of it is still held
+        // (the rest of a window in flight, a datagram queued in the socket), changing
+        // it would change what is sent: a new packet then, and the old one is freed by
+        // whoever holds it last.
+        if (!packet_ || packet_.use_count() > 1)
+            packet_ = std::make_shared_for_overwrite<std::uint8_t[]>(kDataHeader + opts_.blksize);
+        putDataHeader(packet_.get(), static_cast<std::uint16_t>(k & 0xffff));
         ssize_t n;
-        do n = ::pread(file_.get(), packet.get() + kDataHeader, want, static_cast<off_t>(offset));
+        do n = ::pread(file_.get(), packet_.get() + kDataHeader, want, static_cast<off_t>(offset));
         while (n < 0 && errno == EINTR);
         if (n < 0 || static_cast<std::size_t>(n) != want) {
             abort(kNotDefined, n < 0 ? fmt::format("read error: {}", std::strerror(errno)) : "file changed while read");
             return;
         }
-        sendPacket(kit::Buffer(std::move(packet), kDataHeader + want));
+        sendPacket(kit::Buffer(packet_, kDataHeader + want));
     }
     arm();
 }
 
 // One timer per transfer: the retransmission timeout, or after the final ACK the
 // dally (armDally). Either way it ends in onTimeout().
+//
+// At windowsize 1 the timer is re-armed after every block, thousands of times a
+// second, and it almost never fires. So re-arming only moves a number, the deadline,
+// computed from the loop's time for this turn (Loop::now(): read once after poll(2)
+// returned, no clock read here). The loop's timer stays where it is, due at or before
+// the deadline; when it fires early (onTimer) it is set again for what is left (Node's
+// timer lists do the same: listOnTimeout re-schedules a list whose first timer is not
+// due yet). Moving the timer in the loop on every block instead (timer_->refresh():
+// an erase and an insert in the loop's ordered sets, a clock read, a new callback) cost,
+// with the copy of each parsed packet (packet.cpp), about a tenth of the server's CPU
+// per block at blksize 512 (issue 17; docs/performance.md, "Lesson 07: TFTP").
 void Transfer::arm(int ms) {
-    // Re-armed after every block: refresh() the pending timer (Node's
-    // timeout.refresh()) instead of a new Timeout each time. A new one only when the
-    // delay changes (the dally) or the timer has run.
-    if (timer_ && timer_->pending() && timer_->delay() == static_cast<kit::Loop::Millis>(ms)) { timer_->refresh(); return; }
+    deadline_ = kit::Loop::getDefault().now() + static_cast<kit::Loop::Millis>(ms);
+    if (timer_ && timer_->pending() && timerDue_ <= deadline_) return;  // it will look at deadline_
+    startTimer(static_cast<kit::Loop::Millis>(ms));
+}
+
+void Transfer::startTimer(kit::Loop::Millis ms) {
     if (timer_) kit::clearTimeout(timer_);
+    timerDue_ = kit::Loop::getDefault().now() + ms;
     std::weak_ptr<Transfer> self = weak_from_this();
-    timer_ = kit::setTimeout([self] { if (auto t = self.lock()) t->onTimeout(); }, ms);
+    timer_ = kit::setTimeout([self] { if (auto t = self.lock()) t->onTimer(); }, static_cast<double>(ms));
+}
+
+void Transfer::onTimer() {
+    const kit::Loop::Millis now = kit::Loop::getDefault().now();
+    if (now < deadline_) { startTimer(deadline_ - now); return; }  // re-armed since: not yet
+    onTimeout();
 }
 
 void Transfer::arm() { arm(opts_.timeoutMs); }

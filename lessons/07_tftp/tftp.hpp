@@ -186,6 +186,8 @@ private:
     void closeNow();
     void arm(int ms);
     void arm();
+    void startTimer(kit::Loop::Millis ms);
+    void onTimer();
     void armDally();
     void onTimeout();
     void finish(Outcome o, bool sendLast = false);
@@ -201,7 +203,10 @@ private:
     Done done_;
     Progress progress_;
     std::shared_ptr<kit::Timeout> timer_;
+    kit::Loop::Millis deadline_ = 0;  // when the retransmission (or the dally's end) is due
+    kit::Loop::Millis timerDue_ = 0;  // when timer_ fires: at or before deadline_
     kit::Buffer last_;            // what the timer retransmits (Receiver: last ACK; OACK)
+    std::shared_ptr<std::uint8_t[]> packet_;  // Sender: the DATA packet, reused (sendWindow)
     bool waitingOackAck_ = false;
     bool finished_ = false;
     bool dally_ = false;

@@ -55,6 +55,23 @@ TEST_CASE("a copy of a Buffer shares its bytes", "[buffer]") {
     REQUIRE(b == a);
 }
 
+TEST_CASE("a Buffer of shared bytes: no copy, and the owner sees when none is left", "[buffer]") {
+    // What lesson 07's sender does with its one DATA packet (tftp::Transfer::sendWindow).
+    auto bytes = std::make_shared<std::uint8_t[]>(8);
+    bytes[0] = 0x6f;
+    bytes[1] = 0x6b;
+    {
+        const Buffer b(bytes, 2);
+        REQUIRE(b.data() == bytes.get());
+        REQUIRE(b.toString() == "ok");
+        const Buffer view = b.subarray(1);  // a view holds the bytes too
+        REQUIRE(bytes.use_count() == 3);
+    }
+    REQUIRE(bytes.use_count() == 1);  // free to refill
+    REQUIRE(Buffer(bytes, 0).size() == 0);
+    REQUIRE(bytes.use_count() == 1);  // an empty Buffer holds nothing
+}
+
 TEST_CASE("subarray is a view of the same memory, bounds clamped as in Node", "[buffer]") {
     const Buffer a(pattern(10));
     const Buffer mid = a.subarray(2, 5);
