@@ -7,6 +7,8 @@
 #                        build goals already run one job per core (see PARALLEL BUILD)
 #   make V=1             show full command lines
 #   make test            deps, build, ASan/UBSan unit tests, run every suite
+#   make test-exercises  every exercise's check on its starter, solution and wrong
+#                        solutions (tests/integration/exercises.test.js; CI runs it)
 #   make test-epoll      the unit, differential and integration suites again with
 #                        KIT_POLLER=epoll (the loop's second backend, posix_impl/poller.hpp;
 #                        CI runs it after make test)
@@ -174,7 +176,7 @@ OBJS      := $(LIB_OBJS) $(LESSON_OBJS) $(TEST_OBJS) $(DIFF_OBJS)
 ASAN_OBJS := $(ASAN_LIB_OBJS) $(ASAN_TEST_OBJS)
 
 # ---------------------------------------------------------------- phony targets
-.PHONY: all deps test test-epoll demo check-fresh docs slides bench bench-build clean asan-tests wire FORCE
+.PHONY: all deps test test-epoll test-exercises demo check-fresh docs slides bench bench-build clean asan-tests wire FORCE
 
 # The unit tests come first: their runner is the longest file to compile.
 all: $(UNIT_TESTS) $(LIB) $(LESSON_BINS) $(RAW_BINS) $(DIFF_BINS)
@@ -193,6 +195,12 @@ test: all asan-tests
 # minutes on 2 cores; .ci/run runs both. `KIT_POLLER=epoll make test` runs all on epoll.
 test-epoll: all
 	$(Q)bash scripts/run-tests.sh --epoll
+
+# The exercise checks (tests/integration/exercises.test.js: every starter fails, every
+# solution passes, every wrong solution fails; about 3 minutes, the longest suite): their
+# own goal for the same reason; .ci/run runs it after make test.
+test-exercises: all
+	$(Q)bash scripts/run-tests.sh --exercises
 
 demo: all
 	$(Q)bash scripts/demo.sh

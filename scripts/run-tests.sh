@@ -4,6 +4,8 @@
 #   scripts/run-tests.sh [catch2 args...]   (args go to both unit test binaries)
 #   scripts/run-tests.sh --epoll [catch2 args...]   only the epoll pass, (d) below
 #                                                   (`make test-epoll`)
+#   scripts/run-tests.sh --exercises                only the exercise checks, (e) below
+#                                                   (`make test-exercises`)
 #
 # Suites:
 #   unit         build/tests/unit_tests           (Catch2 v2; required)
@@ -17,6 +19,10 @@
 #                them too. The other passes use KIT_POLLER as found (unset: poll), so
 #                `KIT_POLLER=epoll make test` runs every suite on epoll.
 #                It is its own target to keep `make test` under 10 minutes on 2 cores.
+#   exercises    (with --exercises: `make test-exercises`, which CI runs)
+#                tests/integration/exercises.test.js: every exercise's starter, solution
+#                and wrong solutions built and checked (about 3 minutes on 2 cores, the
+#                longest suite); its own target for the same reason.
 #
 # Each suite's output is shown as it runs. The last line is always
 #   tests: P passed, F failed
@@ -30,8 +36,12 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 
 epoll_only=0
+exercises_only=0
 if [[ ${1:-} == --epoll ]]; then
   epoll_only=1
+  shift
+elif [[ ${1:-} == --exercises ]]; then
+  exercises_only=1
   shift
 fi
 
@@ -132,6 +142,13 @@ run_node_tests() {
   note "$name" "$pass" "$fail" "$rc"
 }
 
+if (( exercises_only )); then
+  run_node_tests exercises tests/integration/exercises.test.js
+  echo
+  echo "tests: $total_pass passed, $total_fail failed"
+  exit $status
+fi
+
 if (( ! epoll_only )); then
 # (a) unit tests
 run_catch unit build/tests/unit_tests "$@"
@@ -145,7 +162,10 @@ fi
 
 # (c) integration tests (Node's built-in test runner)
 shopt -s nullglob
-integration=(tests/integration/*.test.js)
+integration=()
+for f in tests/integration/*.test.js; do
+  [[ $f == tests/integration/exercises.test.js ]] || integration+=("$f")  # (e): make test-exercises
+done
 shopt -u nullglob
 if (( ${#integration[@]} > 0 )); then
   run_node_tests integration "${integration[@]}"
