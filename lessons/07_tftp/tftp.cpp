@@ -104,12 +104,6 @@ void Transfer::sendWindow() {
         const std::uint64_t offset = (k - 1) * opts_.blksize;
         const std::size_t want = static_cast<std::size_t>(
             std::min<std::uint64_t>(opts_.blksize, fileSize_ > offset ? fileSize_ - offset : 0));
-        // pread(2) of one block from a regular file: poll(2) cannot wait on a disk, and
-        // Node would send this to the thread pool (fs.read). A block of a file in the
-        // page cache takes microseconds, so the lesson keeps it inline and readable.
-        // It reads straight into the packet, after the header: the only copy of the
-        // block is the kernel's (memory not zeroed first, as Buffer.allocUnsafe).
-        //
         // One packet's memory serves block after block: in lock-step the previous
         // DATA's Buffer is gone (sent, its callback run) before its ACK comes, so
         // nothing is allocated or freed per block. While a Buffer of it is still held
@@ -119,13 +113,7 @@ void Transfer::sendWindow() {
         if (!packet_ || packet_.use_count() > 1)
             packet_ = std::make_shared_for_overwrite<std::uint8_t[]>(kDataHeader + opts_.blksize);
         putDataHeader(packet_.get(), static_cast<std::uint16_t>(k & 0xffff));
-        ssize_t n;
-        do n = ::pread(file_.get(), packet_.get() + kDataHeader, want, static_cast<off_t>(offset));
-        while (n < 0 && errno == EINTR);
-        if (n < 0 || static_cast<std::size_t>(n) != want) {
-            abort(kNotDefined, n < 0 ? fmt::format("read error: {}", std::strerror(errno)) : "file changed while read");
-            return;
-        }
+        if (!readBlock(offset, packet_.get() + kDataHeader, want)) return;
         sendPacket(kit::Buffer(packet_, kDataHeader + want));
     }
     arm();
@@ -271,18 +259,7 @@ void Transfer::onData(std::uint16_t wire, std::span<const std::uint8_t> data) {
         return;
     }
     if (data.size() > opts_.blksize) { abort(kIllegal, "DATA larger than blksize"); return; }
-    // write(2), in order, to the file we own. Like pread in the sender, a regular file
-    // is written inline (Node would use the thread pool).
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::write(file_.get(), data.data() + done, data.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            abort(errno == ENOSPC ? kDiskFull : kNotDefined, fmt::format("write error: {}", std::strerror(errno)));
-            return;
-        }
-        done += static_cast<std::size_t>(n);
-    }
+    if (!writeBlock(data)) return;
     received_ = expected;
     fileSize_ += data.size();
     gapAcked_ = false;
@@ -295,10 +272,89 @@ void Transfer::onData(std::uint16_t wire, std::span<const std::uint8_t> data) {
         // The final ACK tells the peer "your file is here": it leaves only after the
         // owner has put the file in place (finish runs done first). sendto(2) runs
         // inside send(), so the peer may act on that ACK before our next line.
-        if (lastBlock) { finish({true, 0, {}, false, fileSize_, retransmissions_}, true); return; }
+        if (lastBlock) {
+            if (!flushWrites()) return;  // the file is whole on disk before the final ACK
+            finish({true, 0, {}, false, fileSize_, retransmissions_}, true);
+            return;
+        }
         sendPacket(last_);
     }
     arm();
+}
+
+// ---------------------------------------------------------------- the file
+// A regular file is read and written inline, on the loop's thread: poll(2) cannot wait
+// on a disk, and Node would send each call to the thread pool (fs.read, fs.write), but
+// a file in the page cache answers in microseconds, so the lesson keeps it readable.
+// Not one system call per block, though: at blksize 512 that was a third of the
+// server's system calls (strace -c: pread64, sendto and recvmsg, one each per block),
+// where in.tftpd reads and writes through stdio's buffer. The file moves in pieces of
+// kFileChunk: pread(2) of the next 64 KiB when a block is not in the piece read ahead,
+// write(2) when the blocks received fill one. Blocks larger than half a piece go
+// straight between the file and the packet.
+namespace {
+constexpr std::size_t kFileChunk = 64 * 1024;
+}
+
+bool Transfer::readBlock(std::uint64_t offset, std::uint8_t* to, std::size_t want) {
+    const bool direct = want > kFileChunk / 2;
+    if (!direct && offset >= chunkOffset_ && offset + want <= chunkOffset_ + chunkLength_) {
+        std::memcpy(to, chunk_.get() + (offset - chunkOffset_), want);
+        return true;
+    }
+    // pread(2): at an offset, so a retransmitted window reads its blocks again from
+    // wherever they are. Into the packet itself after its header for a large block (the
+    // only copy is the kernel's; memory not zeroed first, as Buffer.allocUnsafe).
+    const std::size_t length = direct ? want : static_cast<std::size_t>(std::min<std::uint64_t>(kFileChunk, fileSize_ - offset));
+    if (!direct && !chunk_) chunk_ = std::make_unique_for_overwrite<std::uint8_t[]>(kFileChunk);
+    std::uint8_t* into = direct ? to : chunk_.get();
+    std::size_t got = 0;
+    while (got < length) {
+        const ssize_t n = ::pread(file_.get(), into + got, length - got, static_cast<off_t>(offset + got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            abort(kNotDefined, n < 0 ? fmt::format("read error: {}", std::strerror(errno)) : "file changed while read");
+            return false;
+        }
+        got += static_cast<std::size_t>(n);
+    }
+    if (direct) return true;
+    chunkOffset_ = offset;
+    chunkLength_ = length;
+    std::memcpy(to, chunk_.get(), want);
+    return true;
+}
+
+bool Transfer::writeBlock(std::span<const std::uint8_t> data) {
+    if (data.size() > kFileChunk / 2) return flushWrites() && writeAll(data);
+    if (chunkLength_ + data.size() > kFileChunk && !flushWrites()) return false;
+    if (!chunk_) chunk_ = std::make_unique_for_overwrite<std::uint8_t[]>(kFileChunk);
+    std::memcpy(chunk_.get() + chunkLength_, data.data(), data.size());
+    chunkLength_ += data.size();
+    return true;
+}
+
+bool Transfer::flushWrites() {
+    const std::size_t n = chunkLength_;
+    chunkLength_ = 0;
+    return n == 0 || writeAll({chunk_.get(), n});
+}
+
+bool Transfer::writeAll(std::span<const std::uint8_t> bytes) {
+    // write(2), in order, to the file we own. A full disk ends the transfer with ERROR 3
+    // (the owner removes the partial file): the blocks already acknowledged are lost
+    // with it, which the peer learns from the ERROR.
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(file_.get(), bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            abort(errno == ENOSPC ? kDiskFull : kNotDefined, fmt::format("write error: {}", std::strerror(errno)));
+            return false;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
 }
 
 void Transfer::abort(std::uint16_t code, std::string message) {

@@ -193,6 +193,10 @@ private:
     void finish(Outcome o, bool sendLast = false);
     void onAck(std::uint16_t wire);
     void onData(std::uint16_t wire, std::span<const std::uint8_t> data);
+    bool readBlock(std::uint64_t offset, std::uint8_t* to, std::size_t want);
+    bool writeBlock(std::span<const std::uint8_t> data);
+    bool flushWrites();
+    bool writeAll(std::span<const std::uint8_t> bytes);
 
     std::shared_ptr<kit::dgram::Socket> socket_;
     Peer peer_;
@@ -207,6 +211,10 @@ private:
     kit::Loop::Millis timerDue_ = 0;  // when timer_ fires: at or before deadline_
     kit::Buffer last_;            // what the timer retransmits (Receiver: last ACK; OACK)
     std::shared_ptr<std::uint8_t[]> packet_;  // Sender: the DATA packet, reused (sendWindow)
+    // The file in pieces of kFileChunk, not a system call per block (readBlock, writeBlock).
+    std::unique_ptr<std::uint8_t[]> chunk_;
+    std::uint64_t chunkOffset_ = 0;  // Sender: where the bytes read ahead start in the file
+    std::size_t chunkLength_ = 0;    // Sender: bytes read ahead; Receiver: bytes not yet written
     bool waitingOackAck_ = false;
     bool finished_ = false;
     bool dally_ = false;

@@ -19,7 +19,7 @@
 // reaped, and its pipes are drained), so `after(h.killAll)` leaves no child behind,
 // even when a test failed half-way.
 
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const dgram = require('node:dgram');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -243,8 +243,24 @@ function sameFileBytes(a, b, what) {
   assert.ok(x.equals(y), `${what}: same size, different bytes`);
 }
 
+// A full disk: a server in its own mount namespace, its directory on a 1 MiB tmpfs
+// mounted there (unshare(1): -r maps the user to root inside, so a normal user may do
+// it where the kernel allows unprivileged user namespaces; as root -m is enough). A
+// test looks into that namespace through /proc/PID/root. Returns { wrap: argv prefix,
+// to be followed by the directory and then the server's argv } or { skip: why not }.
+function tmpfsWrap() {
+  const probe = workDir({ serverFiles: true, clientFiles: false });
+  const reasons = [];
+  for (const flags of [['-rm'], ['-m']]) {
+    const r = spawnSync('unshare', [...flags, 'sh', '-c', 'mount -t tmpfs -o size=1m kit-full "$0"', path.join(probe, 'server_files')], { encoding: 'utf8' });
+    if (r.status === 0) return { wrap: ['unshare', ...flags, 'sh', '-c', 'mount -t tmpfs -o size=1m kit-full "$0" && exec "$@"'] };
+    reasons.push(`unshare ${flags.join(' ')}: ${(r.stderr || r.error?.message || '').trim()}`);
+  }
+  return { skip: `a tmpfs in a mount namespace is not allowed here (${reasons.join('; ')})` };
+}
+
 module.exports = {
   ROOT, BIN, RAW, BLOCKING, TWIN, requireBuilt, sleep, until,
   freeTcpPort, freeUdpPort, workDir,
-  Proc, spawnProc, killAll, run, startServer, sameFileBytes,
+  Proc, spawnProc, killAll, run, startServer, sameFileBytes, tmpfsWrap,
 };

@@ -24,7 +24,7 @@ const crypto = require('node:crypto');
 const dgram = require('node:dgram');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, requireBuilt, freeUdpPort, workDir, spawnProc, killAll, run, startServer, until, sameFileBytes: sameBytes } = require('./helpers');
+const { ROOT, requireBuilt, freeUdpPort, workDir, spawnProc, killAll, run, startServer, until, sameFileBytes: sameBytes, tmpfsWrap } = require('./helpers');
 const { impairedTransfers } = require('./tftp-impair');
 
 const SERVER = path.join(ROOT, 'build', 'lessons', '07_tftp_server');
@@ -536,5 +536,32 @@ describe('the kit\'s client: usage and no server', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^tftp error 0: no answer from the server/m);
     assert.deepEqual(fs.readdirSync(path.join(dir, 'client_files')), []);
+  });
+});
+
+// A full disk: the server on a 1 MiB tmpfs in a mount namespace (helpers.js tmpfsWrap).
+const full = tmpfsWrap();
+if (full.skip) console.log(`tftp.test.js: disk-full case skipped: ${full.skip}`);
+
+describe('the kit\'s server on a full disk', () => {
+  test('a put that fills the disk ends with ERROR 3 and leaves neither file nor temporary', { skip: full.skip || false }, async () => {
+    const dir = workDir({ serverFiles: true, clientFiles: true });
+    const files = path.join(dir, 'server_files');
+    const [exe, ...pre] = full.wrap;
+    const { proc, port } = await startServer(exe, (p) => [...pre, files, SERVER, '--port', String(p), '--host', '127.0.0.1', '--dir', files], {
+      cwd: dir, pickPort: freeUdpPort, ready: (p) => `TFTP server on 127.0.0.1:${p}, directory ${files}`,
+    });
+    const big = randomFile(path.join(dir, 'client_files'), 'big.bin', 3 * 1024 * 1024);
+    const p = await run(CLIENT, ['put', 'big.bin', big, '--port', String(port), '--blksize', '1428'], { ms: 30000 });
+    assert.equal(p.code, 1, p.stderr);
+    assert.match(p.stderr, /^tftp error 3: write error: No space left on device/m);
+    await proc.waitFor(/WRQ big\.bin from 127\.0\.0\.1:\d+: failed, error 3 \(write error: No space left on device\)/);
+    const inside = `/proc/${proc.child.pid}/root${files}`;
+    assert.deepEqual(fs.readdirSync(inside), [], 'no partial file and no .tftp-upload- temporary');
+    assert.deepEqual(fs.readdirSync(files), [], 'the tmpfs hid the real directory: nothing was written there');
+    const small = randomFile(path.join(dir, 'client_files'), 'small.bin', 1000);
+    const q = await run(CLIENT, ['put', 'small.bin', small, '--port', String(port)]);
+    assert.equal(q.code, 0, `the space is free again after the failed put: ${q.stderr}`);
+    assert.deepEqual(fs.readdirSync(inside), ['small.bin']);
   });
 });

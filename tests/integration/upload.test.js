@@ -18,12 +18,11 @@
 
 const { test, describe, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
-const { ROOT, BIN, requireBuilt, spawnProc, killAll, run, startServer, until, workDir, freeTcpPort } = require('./helpers');
+const { ROOT, BIN, requireBuilt, spawnProc, killAll, run, startServer, until, workDir, freeTcpPort, tmpfsWrap } = require('./helpers');
 
 const SERVER = path.join(ROOT, 'build', 'lessons', '06_upload_server');
 const CLIENT = path.join(ROOT, 'build', 'lessons', '06_upload_client');
@@ -333,20 +332,7 @@ describe('lesson 06: failures mid-transfer', () => {
   });
 });
 
-// A full disk: the server in its own mount namespace, --dir on a 1 MiB tmpfs mounted
-// there (unshare(1): -r maps the user to root inside, so a normal user may do it where
-// the kernel allows unprivileged user namespaces; as root -m is enough). The test looks
-// into that namespace through /proc/PID/root.
-function tmpfsWrap() {
-  const probe = workDir({ serverFiles: true, clientFiles: false });
-  const reasons = [];
-  for (const flags of [['-rm'], ['-m']]) {
-    const r = spawnSync('unshare', [...flags, 'sh', '-c', 'mount -t tmpfs -o size=1m kit-full "$0"', path.join(probe, 'server_files')], { encoding: 'utf8' });
-    if (r.status === 0) return { wrap: ['unshare', ...flags, 'sh', '-c', 'mount -t tmpfs -o size=1m kit-full "$0" && exec "$@"'] };
-    reasons.push(`unshare ${flags.join(' ')}: ${(r.stderr || r.error?.message || '').trim()}`);
-  }
-  return { skip: `a tmpfs in a mount namespace is not allowed here (${reasons.join('; ')})` };
-}
+// A full disk: the server on a 1 MiB tmpfs in a mount namespace (helpers.js tmpfsWrap).
 const full = tmpfsWrap();
 if (full.skip) console.log(`upload.test.js: disk-full case skipped: ${full.skip}`);
 
