@@ -180,6 +180,9 @@ function main() {
     lines.push('');
     lines.push(...C10K.table(c10k));
   }
+  // Lesson 07 (bench/tftp-bench.js) writes its own markdown table: folded in as it is.
+  const tftpMd = path.join(DIR, 'tftp.md');
+  if (fs.existsSync(tftpMd)) lines.push('', fs.readFileSync(tftpMd, 'utf8').trimEnd());
   const text = lines.join('\n') + '\n';
   fs.writeFileSync(path.join(DIR, 'report.md'), text);
   process.stdout.write(text);
