@@ -503,6 +503,10 @@ void Socket::transmit(const Request& req) {
     if (n >= 0) {
         if (tracing::enabled())
             tracing::line(fmt::format("udp#{}: sendto -> {} bytes to {}:{}", handleId(), n, req->host, req->port));
+        // Without a callback there is nothing to tell: the send is over now, as in Node
+        // (udp_wrap.cc tries uv_udp_try_send only when no callback was given, and a
+        // datagram the kernel took at once leaves no request behind).
+        if (!req->cb) { finish(req, std::nullopt, static_cast<std::size_t>(n)); return; }
         loop().nextTick([self, req, n] { self->finish(req, std::nullopt, static_cast<std::size_t>(n)); });
         return;
     }

@@ -55,14 +55,17 @@ void Transfer::startWithOack(kit::Buffer oack) {
     arm();
 }
 
-void Transfer::sendTo(const kit::Buffer& b, int port, const std::string& address) {
+void Transfer::sendTo(const kit::Buffer& b, int port, const std::string& address, bool last) {
     // One sendto(2) per packet, right inside send() (the peer's address is a literal
-    // and the socket is bound: dgram's fast path, libuv's uv_udp_send); the callback
-    // comes on the next tick. A send error is not fatal: the datagram is simply lost, as on a bad
-    // network, and the timer retransmits. The callback counts what is still queued:
-    // closing the socket before then would cancel it (ECANCELED), and the final ACK or
-    // the ERROR that ends a transfer would never leave.
+    // and the socket is bound: dgram's fast path, libuv's uv_udp_send). A send error is
+    // not fatal: the datagram is simply lost, as on a bad network, and the timer
+    // retransmits. So a packet in the middle of a transfer is sent without a callback:
+    // like Node's, the kit's dgram then has nothing to queue for a later tick.
     if (closed_) return;
+    if (!last) { socket_->send(b, port, address); return; }
+    // The final ACK or the ERROR that ends a transfer is followed by close(): its
+    // callback (on the next tick) says it left. Closing the socket before then would
+    // cancel it (ECANCELED) if the kernel had not taken it yet, and it would never leave.
     ++pendingSends_;
     std::weak_ptr<Transfer> self = weak_from_this();
     socket_->send(b, port, address, [self](const std::optional<kit::Error>&, std::size_t) {
@@ -359,7 +362,7 @@ bool Transfer::writeAll(std::span<const std::uint8_t> bytes) {
 
 void Transfer::abort(std::uint16_t code, std::string message) {
     if (finished_) return;
-    sendPacket(makeError(code, message));
+    sendPacket(makeError(code, message), true);
     finish({false, code, std::move(message), false, 0, retransmissions_});
 }
 
@@ -371,7 +374,7 @@ void Transfer::finish(Outcome o, bool sendLast) {
     file_.reset();  // close(2) before the owner renames or unlinks it
     auto done = std::move(done_);
     if (done) done(o);
-    if (sendLast) sendPacket(last_);  // the receiver's final ACK, once the file is in place
+    if (sendLast) sendPacket(last_, true);  // the receiver's final ACK, once the file is in place
     // RFC 1350 section 6: the side that sends the final ACK should wait a while
     // ("dally") in case that ACK is lost and the last DATA comes again. The sender of
     // the final ACK is the receiver; everybody else closes the TID now.

@@ -42,6 +42,9 @@ nft add rule ip impair out meta l4proto udp numgen random mod 100 '<' "$LOSS" co
 nft add rule ip impair out meta l4proto udp numgen random mod 100 '<' "$DUP" counter dup to 127.0.0.1 device lo
 nft add rule ip impair out meta l4proto udp numgen random mod 100 '<' "$REORDER" counter meta priority set 1:20
 "$SERVER" --port 6969 --dir "$DIR/server_files" > "$DIR/server.log" 2>&1 &
+# A client that fails ends the script here (set -e): the server must not outlive it
+# (it would keep the namespace, and the test's port, alive).
+trap 'kill %1 2>/dev/null || true' EXIT
 sleep 0.3
 "$CLIENT" get f.bin "$DIR/client_files/f.bin" $FLAGS
 "$CLIENT" put up.bin "$DIR/client_files/up.bin" $FLAGS

@@ -404,6 +404,9 @@ nft add table inet loss
 nft add chain inet loss out '{ type filter hook output priority 0; }'
 nft add rule inet loss out meta l4proto udp numgen random mod 100 '<' "$LOSS" drop
 "$SERVER" --port 6969 --dir "$DIR/server_files" > "$DIR/server.log" 2>&1 &
+# A client that fails ends the script here (set -e): the server must not outlive it
+# (it would keep the namespace, and the test's port, alive).
+trap 'kill %1 2>/dev/null || true' EXIT
 sleep 0.3
 "$CLIENT" get f.bin "$DIR/client_files/f.bin" $FLAGS
 "$CLIENT" put up.bin "$DIR/client_files/up.bin" $FLAGS
