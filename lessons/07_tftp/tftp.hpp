@@ -197,6 +197,8 @@ private:
     void onAck(std::uint16_t wire);
     void onData(std::uint16_t wire, std::span<const std::uint8_t> data);
     bool readBlock(std::uint64_t offset, std::uint8_t* to, std::size_t want);
+    bool fillChunk(std::uint64_t offset);
+    bool inChunk(std::uint64_t offset, std::size_t want) const;
     bool writeBlock(std::span<const std::uint8_t> data);
     bool flushWrites();
     bool writeAll(std::span<const std::uint8_t> bytes);
