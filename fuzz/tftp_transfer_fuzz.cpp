@@ -25,9 +25,11 @@
 //  * no crash, no sanitizer report, no hang (libFuzzer's -timeout);
 //  * `done` runs exactly once, and the socket is closed when the loop is done;
 //  * no descriptor leaked: /proc/self/fd has as many entries after as before;
-//  * receiver: the file holds exactly the in-order payloads of the DATA packets
-//    a model accepts (block == next expected, size <= blksize, until a short one);
-//    on success, the outcome's byte count is the file's size;
+//  * receiver: on success the file holds exactly the in-order payloads of the DATA
+//    packets a model accepts (block == next expected, size <= blksize, until a short
+//    one), and the outcome's byte count is the file's size; on failure it holds a
+//    prefix of them (blocks are written 64 KiB at a time, and what was not written yet
+//    goes with the file, which the server and the client remove);
 //  * sender: every DATA it sent carries the file's bytes for its block number, and
 //    success needs an ACK of the last block from the peer;
 //  * every datagram sent to a stranger is ERROR 5, and the peer never gets ERROR 5.
@@ -39,6 +41,7 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
@@ -228,7 +231,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const ssize_t n = ::pread(readBack.get(), got.data(), got.size(), 0);
         if (n < 0) fail("pread(2) of the receiver's file");
         got.resize(static_cast<std::size_t>(n));
-        if (got != expectedFile) fail("the receiver's file is not the in-order DATA payloads");
+        if (outcome.ok && got != expectedFile) fail("the receiver's file is not the in-order DATA payloads");
+        if (!outcome.ok && (got.size() > expectedFile.size() || !std::equal(got.begin(), got.end(), expectedFile.begin())))
+            fail("the failed receiver's file is not a prefix of the in-order DATA payloads");
         if (outcome.ok && outcome.bytes != got.size()) fail("success with a byte count that is not the file's size");
         if (outcome.ok && !modelDone) fail("receiver succeeded before a short DATA");
     } else {
