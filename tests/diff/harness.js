@@ -6,6 +6,7 @@
 
 const { spawn } = require('node:child_process');
 const dgram = require('node:dgram');
+const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 
@@ -91,6 +92,35 @@ async function freePort() {
     return port;
   }
   throw new Error('no free port found');
+}
+
+// A port where nobody listens, for a connect() that must be refused (the fuzz's
+// "refused" episode). Taken below the kernel's ephemeral range (ip_local_port_range):
+// a port from freePort() can be handed by the kernel to any listen(0) or connect() of
+// a program running at the same time, and one was, once (make stress: fuzz seed1060,
+// node "ECONNREFUSED" against c++ "connect"). Below the range only an explicit bind to
+// that number can take it, and the kit's tests never bind a number of their own there.
+async function deadPort() {
+  let low = 32768;
+  try {
+    low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: keep the usual default
+  }
+  const from = Math.min(10000, Math.max(1025, low - 1000));
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = from + Math.floor(Math.random() * (low - from));
+    if (handedOut.has(port)) continue;
+    const free = await tryBind((done) => {
+      const s = net.createServer();
+      s.once('error', () => done(false));
+      s.listen(port, '::', () => s.close(() => done(true)));
+    });
+    if (!free) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('no free port found below the ephemeral range');
 }
 
 // ---------------------------------------------------------------- processes
@@ -322,6 +352,7 @@ module.exports = {
   ROOT,
   KNOWN_DIFFERENCES,
   freePort,
+  deadPort,
   Proc,
   run,
   killAll,

@@ -192,8 +192,8 @@ const SAN_ENV = {
 // Run one case (its JS file and its batch binary); resolves to { ok, report }.
 async function runCase(c, bin, { timeoutMs = DEFAULT_TIMEOUT_MS, nodeTwice = false } = {}) {
   const jsFile = writeJs(c);
-  const nodePort = await h.freePort();
-  const kitPort = await h.freePort();
+  const nodePort = await h.deadPort();  // the programs' deadPort (argv[2]): must stay refused
+  const kitPort = await h.deadPort();
   const env = { ...process.env, ...SAN_ENV };
   const runs = [
     h.run(process.execPath, [jsFile, String(nodePort)], { timeoutMs }),
