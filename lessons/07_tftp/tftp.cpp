@@ -108,7 +108,7 @@ void Transfer::sendWindow() {
         const std::size_t want = static_cast<std::size_t>(
             std::min<std::uint64_t>(opts_.blksize, fileSize_ > offset ? fileSize_ - offset : 0));
         // One packet's memory serves block after block: in lock-step the previous
-        // DATA's Buffer is gone (sent, its callback run) before its ACK comes, so
+        // DATA's Buffer is gone (sent without a callback: nothing holds it) before its ACK comes, so
         // nothing is allocated or freed per block. While a Buffer of it is still held
         // (the rest of a window in flight, a datagram queued in the socket), changing
         // it would change what is sent: a new packet then, and the old one is freed by
@@ -267,30 +267,28 @@ void Transfer::onData(std::uint16_t wire, std::span<const std::uint8_t> data) {
     gapAcked_ = false;
     retries_ = 0;
     const bool lastBlock = data.size() < opts_.blksize;
+    if (!lastBlock && ++inWindow_ >= opts_.windowsize) {
+        // An ACK goes out before its block is written, as tftpd-hpa does (its "write
+        // behind"): the peer reads and sends its next block while we write this one,
+        // instead of waiting for our write(2) (64 KiB blocks put: 0.75x in.tftpd's speed
+        // with the write first, same CPU). An ACK says "received", not "on disk": if the
+        // write fails, the next DATA is answered with an ERROR and the file goes.
+        inWindow_ = 0;
+        last_ = makeAck(static_cast<std::uint16_t>(received_ & 0xffff));
+        sendPacket(last_);
+    }
+    // The last block, though, is written (and the buffer flushed) before its ACK.
+    if (!writeBlock(data) || (lastBlock && !flushWrites())) return;
+    if (progress_) progress_(fileSize_);
     if (lastBlock) {
         // The final ACK tells the peer "your file is here": it leaves only after the
-        // block is written and the owner has put the file in place (finish runs done
-        // first). sendto(2) runs inside send(), so the peer may act on that ACK before
-        // our next line.
-        if (!writeBlock(data) || !flushWrites()) return;
-        if (progress_) progress_(fileSize_);
+        // owner has put the file in place (finish runs done first). sendto(2) runs
+        // inside send(), so the peer may act on that ACK before our next line.
         inWindow_ = 0;
         last_ = makeAck(static_cast<std::uint16_t>(received_ & 0xffff));
         finish({true, 0, {}, false, fileSize_, retransmissions_}, true);
         return;
     }
-    if (++inWindow_ >= opts_.windowsize) {
-        // Any other ACK goes out before the block is written, as tftpd-hpa does (its
-        // "write behind"): the peer reads and sends its next block while we write this
-        // one, instead of waiting for our write(2) (64 KiB blocks put: 0.75x in.tftpd's
-        // speed with the write first, same CPU). An ACK says "received", not "on disk":
-        // if the write fails, the next DATA is answered with an ERROR and the file goes.
-        inWindow_ = 0;
-        last_ = makeAck(static_cast<std::uint16_t>(received_ & 0xffff));
-        sendPacket(last_);
-    }
-    if (!writeBlock(data)) return;
-    if (progress_) progress_(fileSize_);
     arm();
 }
 
@@ -306,12 +304,11 @@ void Transfer::onData(std::uint16_t wire, std::span<const std::uint8_t> data) {
 // straight between the file and the packet.
 namespace {
 constexpr std::size_t kFileChunk = 64 * 1024;
-}
 
 // pread(2) of exactly @p length bytes at @p offset (a retransmitted window reads its
 // blocks again from wherever they are). False with errno set, or with errno 0 when the
 // file ended first (it shrank while being sent).
-static bool preadAll(int fd, std::uint8_t* into, std::size_t length, std::uint64_t offset) {
+bool preadAll(int fd, std::uint8_t* into, std::size_t length, std::uint64_t offset) {
     std::size_t got = 0;
     while (got < length) {
         const ssize_t n = ::pread(fd, into + got, length - got, static_cast<off_t>(offset + got));
@@ -324,6 +321,7 @@ static bool preadAll(int fd, std::uint8_t* into, std::size_t length, std::uint64
     }
     return true;
 }
+}  // namespace
 
 bool Transfer::fillChunk(std::uint64_t offset) {
     if (!chunk_) chunk_ = std::make_unique_for_overwrite<std::uint8_t[]>(kFileChunk);
