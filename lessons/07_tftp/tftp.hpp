@@ -197,6 +197,7 @@ private:
     void onAck(std::uint16_t wire);
     void onData(std::uint16_t wire, std::span<const std::uint8_t> data);
     bool readBlock(std::uint64_t offset, std::uint8_t* to, std::size_t want);
+    void readAhead(std::uint64_t block);
     bool fillChunk(std::uint64_t offset);
     bool inChunk(std::uint64_t offset, std::size_t want) const;
     bool writeBlock(std::span<const std::uint8_t> data);
@@ -216,6 +217,8 @@ private:
     kit::Loop::Millis timerDue_ = 0;  // when timer_ fires: at or before deadline_
     kit::Buffer last_;            // what the timer retransmits (Receiver: last ACK; OACK)
     std::shared_ptr<std::uint8_t[]> packet_;  // Sender: the DATA packet, reused (sendWindow)
+    std::shared_ptr<std::uint8_t[]> ahead_;   // Sender, large blocks: the next DATA, read ahead
+    std::uint64_t aheadBlock_ = 0;            // which block ahead_ holds (0: none)
     // The file in pieces of kFileChunk, not a system call per block (readBlock, writeBlock).
     std::unique_ptr<std::uint8_t[]> chunk_;
     std::uint64_t chunkOffset_ = 0;  // Sender: where the bytes read ahead start in the file
