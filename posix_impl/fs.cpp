@@ -49,8 +49,8 @@ int writeAll(int fd, const std::uint8_t* data, std::size_t size) {
 // ReadStream: open, then read 64 KiB at a time on the thread pool.
 // ===========================================================================
 
-ReadStream::ReadStream(Loop& loop, std::string path)
-    : Handle(loop, "readstream"), EventEmitter("ReadStream"), path_(std::move(path)) {
+ReadStream::ReadStream(Loop& loop, std::string path, ReadStreamOptions options)
+    : Handle(loop, "readstream"), EventEmitter("ReadStream"), path_(std::move(path)), options_(std::move(options)) {
     setTraceId(handleId());
     // Node's Readable.on: a 'data' listener added once the file is open starts the
     // flow (one added before 'open' is seen when the open completes, in start()). The
@@ -64,9 +64,9 @@ ReadStream::ReadStream(Loop& loop, std::string path)
 
 ReadStream::~ReadStream() = default;  // fd_ (a UniqueFd) closes the file if still open
 
-std::shared_ptr<ReadStream> createReadStream(std::string path) {
+std::shared_ptr<ReadStream> createReadStream(std::string path, ReadStreamOptions options) {
     Loop& loop = Loop::getDefault();
-    auto stream = std::make_shared<ReadStream>(loop, std::move(path));
+    auto stream = std::make_shared<ReadStream>(loop, std::move(path), std::move(options));
     loop.adopt(stream);
     stream->start();
     return stream;
@@ -149,7 +149,7 @@ void ReadStream::startRead() {
     auto self = std::static_pointer_cast<ReadStream>(shared_from_this());
     reading_ = true;
     loop().queueWork(
-        [result, fd = fd_.get()] {
+        [result, fd = fd_.get(), afterRead = options_.afterRead] {
             // Only a regular file is read ahead: its read(2) never waits for data. A
             // pipe, a FIFO or a terminal gets one read per job, as in Node: a second
             // read(2) there would hold the first chunk back until the writer writes
@@ -175,6 +175,7 @@ void ReadStream::startRead() {
                     result->eof = true;
                     return;
                 }
+                if (afterRead) afterRead({bytes.get(), static_cast<std::size_t>(n)});
                 result->chunks.emplace_back(std::move(bytes), static_cast<std::size_t>(n));
                 // A short read: the end of the file is near (or the file is not a
                 // regular one). Stop, so that the end is found by a job of its own, as

@@ -66,6 +66,16 @@
 /// @brief Node's `fs` module: the file calls of the lessons, run on the thread pool.
 namespace kit::fs {
 
+/// @brief Options of `createReadStream` (none of Node's: it reads 64 KiB chunks).
+struct ReadStreamOptions {
+    /// @brief Not in Node: called on a pool thread with each chunk, in order, right
+    /// after its read(2), for work on the bytes that should not hold up the loop (lesson
+    /// 06's client computes the SHA-256 there). The calls for one stream never overlap
+    /// and each comes before its chunk's `data`; the function must not touch what the
+    /// loop thread uses meanwhile. The twin of WriteStreamOptions::beforeWrite.
+    std::function<void(std::span<const std::uint8_t>)> afterRead = {};
+};
+
 /// @brief A file read in chunks (Node's `fs.ReadStream`).
 class ReadStream
     : public Handle,
@@ -73,7 +83,7 @@ class ReadStream
                           Event<"close">, Event<"error", Error>> {
 public:
     /// @brief Use `createReadStream`.
-    ReadStream(Loop& loop, std::string path);
+    ReadStream(Loop& loop, std::string path, ReadStreamOptions options = {});
     ~ReadStream() override;
     /// @brief Stop emitting `data` (chunks read ahead are kept for resume).
     void pause();
@@ -98,7 +108,7 @@ public:
     static constexpr int kReadsPerJob = 4;
 
 private:
-    friend std::shared_ptr<ReadStream> createReadStream(std::string path);
+    friend std::shared_ptr<ReadStream> createReadStream(std::string path, ReadStreamOptions options);
     void start();
     void readNext();
     void startRead();
@@ -107,6 +117,7 @@ private:
     void closeFile();
 
     std::string path_;
+    ReadStreamOptions options_;
     UniqueFd fd_;  // closed by closeFile() or, at the latest, by the destructor
     bool paused_ = false;
     bool reading_ = false;     // a read is on the thread pool
@@ -119,7 +130,7 @@ private:
 };
 
 /// @brief `fs.createReadStream(path)`: open and read the file asynchronously.
-std::shared_ptr<ReadStream> createReadStream(std::string path);
+std::shared_ptr<ReadStream> createReadStream(std::string path, ReadStreamOptions options = {});
 
 /// @brief Callback of `writeFile`: empty on success, the error otherwise.
 using WriteCallback = std::function<void(const std::optional<Error>& err)>;

@@ -11,9 +11,10 @@
 // waits for the server's one-line answer. Read it beside client.js, its Node twin.
 //
 //   fs.stat            ->  stat(2) on the thread pool: the size goes in the header
-//   createReadStream   ->  open(2), read(2) of 64 KiB on the pool
-//   'data' -> write    ->  EVP_DigestUpdate, then send(2); write() false: pause the file
-//                          until the socket's 'drain' (pipe() by hand, with the hash in it)
+//   createReadStream   ->  open(2), read(2) of 64 KiB on the pool, and EVP_DigestUpdate
+//                          of each chunk right there (afterRead: SHA-256 off the loop)
+//   'data' -> write    ->  send(2); write() false: pause the file until the socket's
+//                          'drain' (pipe() by hand, counting the bytes for the progress)
 //   end(trailer)       ->  the digest line, then shutdown(2): our FIN
 //   'data' (answer)    ->  OK <name> <digest> or ERR <code> <reason>
 //
@@ -86,10 +87,6 @@ Config parseArgs(int argc, char** argv) {
     return c;
 }
 
-struct HashFree {
-    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
 // The progress on stderr: a bar redrawn at most ten times a second on a terminal,
 // one line at the end otherwise (a log file gets no carriage returns).
 class Progress {
@@ -154,7 +151,7 @@ public:
 private:
     void connect() {
         auto self = shared_from_this();
-        hash_.reset(EVP_MD_CTX_new());
+        hash_.reset(EVP_MD_CTX_new(), EVP_MD_CTX_free);
         if (!hash_ || EVP_DigestInit_ex(hash_.get(), EVP_sha256(), nullptr) != 1) return fail("SHA-256 unavailable");
         progress_ = std::make_unique<Progress>(size_);
         // [doc TCPC.C1] [doc TCPC.C2] A socket, connected to the server; the answer is text.
@@ -179,12 +176,18 @@ private:
         const std::string name = slash == std::string::npos ? cfg_.file : cfg_.file.substr(slash + 1);
         client_->write(std::string(upload::kMagic) + std::to_string(size_) + " " + name + "\n");
         // [doc TCPC.C2] [pitfall 8] The file as a stream, over TCP: never read whole.
-        file_ = fs::createReadStream(cfg_.file);
+        // Each chunk is hashed as it is read, on the pool thread that read it (the
+        // kit's afterRead; Node's twin hashes on its main thread, in a Transform): the
+        // digest is ready when the last byte has been read, in one pass over the file,
+        // and this thread is left to send while the next chunks are read and hashed.
+        fs::ReadStreamOptions options;
+        options.afterRead = [hash = hash_](std::span<const std::uint8_t> bytes) {
+            EVP_DigestUpdate(hash.get(), bytes.data(), bytes.size());
+        };
+        file_ = fs::createReadStream(cfg_.file, std::move(options));
         file_->on("error", [self](const Error& err) { self->fail(err.message); });
-        // pipe() by hand, so that each chunk is hashed on its way: the digest is ready
-        // when the last byte has been sent, in one pass over the file.
+        // pipe() by hand, for the progress bar and to check the size at the end.
         file_->on("data", [self](const Buffer& chunk) {
-            EVP_DigestUpdate(self->hash_.get(), chunk.data(), chunk.size());
             self->sent_ += chunk.size();
             self->progress_->update(self->sent_);
             // Backpressure: the socket's queue is full (16 KiB waiting): stop reading
@@ -245,7 +248,8 @@ private:
 
     Config cfg_;
     std::uint64_t size_ = 0, sent_ = 0;
-    std::unique_ptr<EVP_MD_CTX, HashFree> hash_;
+    // Shared with the read jobs that hash on the pool: freed when the last lets go.
+    std::shared_ptr<EVP_MD_CTX> hash_;
     std::unique_ptr<Progress> progress_;
     net::SocketPtr client_;
     std::shared_ptr<fs::ReadStream> file_;

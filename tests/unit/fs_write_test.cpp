@@ -1,4 +1,5 @@
-// fs_write_test.cpp: fs::WriteStream (Node's fs.createWriteStream) and the small calls
+// fs_write_test.cpp: fs::WriteStream (Node's fs.createWriteStream), the ReadStream's
+// afterRead (the twin of the WriteStream's beforeWrite), and the small calls
 // lesson 06 makes a file appear with: renameNoReplace, fsyncDir, chmod, unlink, stat,
 // readdirSync. Real files in $TMPDIR; the disk-full case uses /dev/full, whose write(2)
 // always fails with ENOSPC.
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -94,6 +96,45 @@ TEST_CASE("beforeWrite sees every chunk, in order, off the loop thread, before f
     CHECK(seenAtFinish == all.size());
     CHECK(Buffer(std::vector<std::uint8_t>(*seen)) == all);
     CHECK(fs::readFileSync(path) == all);
+    CHECK(*onLoop == 0);
+    std::remove(path.c_str());
+    test::requireIdle();
+}
+
+TEST_CASE("afterRead sees every chunk, in order, off the loop thread, before its data", "[fs]") {
+    const std::string path = tempPath("after.bin");
+    // Several pool jobs' worth (4 reads of 64 KiB each) and a short last chunk.
+    const Buffer all = pattern(9 * fs::ReadStream::kChunkSize + 1000, 7);
+    bool written = false;
+    fs::writeFile(path, all, [&](const std::optional<Error>& err) { written = !err; });
+    Loop::getDefault().run();
+    REQUIRE(written);
+    // The bytes are appended by the pool jobs (which never overlap) and read after
+    // 'end'; the count is atomic because 'data' reads it while the next job runs.
+    auto seen = std::make_shared<std::vector<std::uint8_t>>();
+    auto counted = std::make_shared<std::atomic<std::size_t>>(0);
+    auto onLoop = std::make_shared<std::atomic<int>>(0);
+    const auto loopThread = std::this_thread::get_id();
+    fs::ReadStreamOptions options;
+    options.afterRead = [seen, counted, onLoop, loopThread](std::span<const std::uint8_t> bytes) {
+        if (std::this_thread::get_id() == loopThread) ++*onLoop;
+        seen->insert(seen->end(), bytes.begin(), bytes.end());
+        *counted += bytes.size();
+    };
+    auto rs = fs::createReadStream(path, std::move(options));
+    std::size_t delivered = 0;
+    int dataBeforeItsRead = 0;
+    bool ended = false;
+    rs->on("data", [&](const Buffer& chunk) {
+        delivered += chunk.size();
+        if (counted->load() < delivered) ++dataBeforeItsRead;
+    });
+    rs->on("end", [&] { ended = true; });
+    Loop::getDefault().run();
+    REQUIRE(ended);
+    CHECK(delivered == all.size());
+    CHECK(dataBeforeItsRead == 0);
+    CHECK(Buffer(std::vector<std::uint8_t>(*seen)) == all);
     CHECK(*onLoop == 0);
     std::remove(path.c_str());
     test::requireIdle();
