@@ -390,44 +390,20 @@ describe('the kit\'s server against broken and hostile peers', () => {
   });
 });
 
-// Loss: the kit's server and client in a network namespace of their own (as root,
-// unshare -n; otherwise unshare -rn, a user namespace, where the system allows an
-// unprivileged user one: a chroot does not, even to root, hence -n) whose loopback
-// drops a random LOSS% of the UDP
-// datagrams, both ways, with an nftables rule (`numgen random`; the netem qdisc is not
-// available on every kernel). Get and put must still arrive byte-exact; the
-// retransmission counts both sides print are reported as diagnostics.
-const LOSS_SCRIPT = `
-set -eu
-ip link set lo up
-nft add table inet loss
-nft add chain inet loss out '{ type filter hook output priority 0; }'
-nft add rule inet loss out meta l4proto udp numgen random mod 100 '<' "$LOSS" drop
-"$SERVER" --port 6969 --dir "$DIR/server_files" > "$DIR/server.log" 2>&1 &
-# A client that fails ends the script here (set -e): the server must not outlive it
-# (it would keep the namespace, and the test's port, alive).
-trap 'kill %1 2>/dev/null || true' EXIT
-sleep 0.3
-"$CLIENT" get f.bin "$DIR/client_files/f.bin" $FLAGS
-"$CLIENT" put up.bin "$DIR/client_files/up.bin" $FLAGS
-sleep 0.5
-kill %1
-cat "$DIR/server.log"
-`;
-
+// Loss: the kit's server and client in a network namespace of their own whose
+// loopback drops a random LOSS% of the UDP datagrams, both ways, with an nftables rule
+// (`numgen random`; the netem qdisc is not available on every kernel): tftp-impair.js
+// builds the link, here with no duplication and no reordering. Get and put must still
+// arrive byte-exact; the retransmission counts both sides print, and how many
+// datagrams the link dropped, are reported as diagnostics.
 describe('the kit\'s server and client under random loss (a network namespace with an nftables drop rule)', () => {
   for (const [loss, size, flags] of [[5, 64 * 1024, '--blksize 1428 --windowsize 4'], [20, 8 * 1024, '--blksize 1024']]) {
     test(`${loss}% of the datagrams lost: a ${size / 1024} KiB get and put arrive byte-exact (${flags})`, async (t) => {
-      const dir = workDir({ serverFiles: true, clientFiles: true });
-      const src = randomFile(path.join(dir, 'server_files'), 'f.bin', size);
-      const up = randomFile(path.join(dir, 'client_files'), 'up.bin', size + 1);
-      const r = await run('unshare', [process.getuid() === 0 ? '-n' : '-rn', 'bash', '-c', LOSS_SCRIPT], {
-        env: { LOSS: String(loss), SERVER, CLIENT, DIR: dir, FLAGS: flags }, ms: 40000,
-      });
+      const r = await impairedTransfers({ loss, dup: 0, reorder: 0, size, flags, ms: 40000 });
       assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-      sameBytes(src, path.join(dir, 'client_files', 'f.bin'), `get under ${loss}% loss`);
-      sameBytes(up, path.join(dir, 'server_files', 'up.bin'), `put under ${loss}% loss`);
-      for (const line of r.stdout.split('\n').filter((l) => /retransmissions/.test(l))) t.diagnostic(line);
+      sameBytes(r.src, path.join(r.dir, 'client_files', 'f.bin'), `get under ${loss}% loss`);
+      sameBytes(r.up, path.join(r.dir, 'server_files', 'up.bin'), `put under ${loss}% loss`);
+      for (const line of r.notes) t.diagnostic(line);
     });
   }
 });
