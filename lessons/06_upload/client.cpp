@@ -175,7 +175,6 @@ private:
         const auto slash = cfg_.file.rfind('/');
         const std::string name = slash == std::string::npos ? cfg_.file : cfg_.file.substr(slash + 1);
         client_->write(std::string(upload::kMagic) + std::to_string(size_) + " " + name + "\n");
-        // [doc TCPC.C2] [pitfall 8] The file as a stream, over TCP: never read whole.
         // Each chunk is hashed as it is read, on the pool thread that read it (the
         // kit's afterRead; Node's twin hashes on its main thread, in a Transform): the
         // digest is ready when the last byte has been read, in one pass over the file,
@@ -184,6 +183,7 @@ private:
         options.afterRead = [hash = hash_](std::span<const std::uint8_t> bytes) {
             EVP_DigestUpdate(hash.get(), bytes.data(), bytes.size());
         };
+        // [doc TCPC.C2] [pitfall 8] The file as a stream, over TCP: never read whole.
         file_ = fs::createReadStream(cfg_.file, std::move(options));
         file_->on("error", [self](const Error& err) { self->fail(err.message); });
         // pipe() by hand, for the progress bar and to check the size at the end.

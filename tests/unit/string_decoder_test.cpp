@@ -19,12 +19,14 @@ struct Vector {
     std::size_t cuts[3];              // where the input is cut into chunks (up to 3 cuts)
     const char* outputs[5];           // hex: each write(), then end(); unused ones are null
 
-    /// One text per write() plus one for end(): there are two more than cuts.
-    std::size_t cutCount() const {
+    /// The texts given: one per write() plus one for end().
+    std::size_t outputCount() const {
         std::size_t n = 0;
         while (n < std::size(outputs) && outputs[n] != nullptr) ++n;
-        return n - 2;
+        return n;
     }
+    /// N cuts make N + 1 writes: two fewer than the texts.
+    std::size_t cutCount() const { return outputCount() - 2; }
 };
 
 constexpr Vector kNodeVectors[] = {
@@ -87,7 +89,7 @@ TEST_CASE("every write() and end() return what Node's StringDecoder returned for
         }
         got.push_back(d.end());
         std::vector<std::string> expected;
-        for (std::size_t i = 0; i < v.cutCount() + 2; ++i) expected.push_back(fromHex(v.outputs[i]));
+        for (std::size_t i = 0; i < v.outputCount(); ++i) expected.push_back(fromHex(v.outputs[i]));
         INFO("input " << v.input);
         CHECK(got == expected);
     }
@@ -97,7 +99,7 @@ TEST_CASE("utf8Decode of a whole input is what the chunks decode to together (bu
           "[string_decoder]") {
     for (const auto& v : kNodeVectors) {
         std::string joined;
-        for (std::size_t i = 0; i < v.cutCount() + 2; ++i) joined += fromHex(v.outputs[i]);
+        for (std::size_t i = 0; i < v.outputCount(); ++i) joined += fromHex(v.outputs[i]);
         INFO("input " << v.input);
         CHECK(kit::utf8Decode(fromHex(v.input)) == joined);
     }
