@@ -52,6 +52,9 @@ namespace {
 // The unit of give-back, and the region's alignment: a transparent huge page on x86-64
 // and arm64, so a block given back never splits one.
 constexpr std::size_t kBlock = 2 * 1024 * 1024;
+// The ring at the start of each region: two blocks, 4 MiB (see ReadArena::room).
+constexpr std::size_t kRingBlocks = 2;
+constexpr std::size_t kRing = kRingBlocks * kBlock;
 
 std::size_t pageSize() {
     static const std::size_t size = [] {
@@ -80,6 +83,10 @@ struct ReadArena::Region {
     std::mutex mu;             // chunks die on any thread; the rest is the loop's
     std::size_t used = 0;        // [0, used) handed out (and touched) since the last rewind
     std::size_t liveChunks = 0;  // chunks alive, all blocks together
+    // Its first kRingBlocks blocks are used as a ring while the chunks die soon enough
+    // (see room()): nothing is given back meanwhile, so no page faults again.
+    bool ring = true;
+    std::size_t touched = 0;     // the highest `used` since the last rewind
     // Per 2 MiB block: live chunks touching it. A block is given back when its count
     // is zero and it lies wholly below `used` (filled, so no read(2) is writing it).
     std::vector<std::uint32_t> holds;
@@ -128,6 +135,7 @@ struct ReadArena::Region {
     // [from, to] that no live chunk touches and that lies wholly below `used`.
     // Called with mu held.
     void giveBackFree(std::size_t from, std::size_t to) {
+        if (ring) return;  // the ring's blocks are kept, to be read into again
         to = std::min(to, used / kBlock == 0 ? 0 : used / kBlock - 1);  // filled blocks only
         std::size_t runStart = SIZE_MAX;
         for (std::size_t b = from; b <= to + 1; ++b) {
@@ -171,6 +179,7 @@ struct ReadArena::Region {
         std::lock_guard lock(mu);
         const std::size_t offset = used;
         used += n;
+        touched = std::max(touched, used);
         holdLocked(offset, n);
         if (used / kBlock > offset / kBlock) giveBackFree(offset / kBlock, used / kBlock - 1);
         return offset;
@@ -212,15 +221,47 @@ std::span<std::uint8_t> ReadArena::room(std::size_t max) {
     if (region_) {
         std::lock_guard lock(region_->mu);
         Region& r = *region_;
-        if (r.liveChunks == 0 && r.used > 0) {
+        // (Not a region that streams around its ring: it would give back and fault in
+        // again its warm blocks each time its consumer catches up; see below.)
+        if (r.liveChunks == 0 && r.used > 0 && !(r.ring && r.touched >= kBlock)) {
             // No chunk is alive: start again from the start, where the pages are warm,
-            // and give back what lies beyond the first 256 KiB. (Whole blocks below
-            // `used` went back already; this is the last, partly filled one.)
+            // and give back what lies beyond the first 256 KiB. (Out of the ring, whole
+            // blocks below `used` went back already and this is the last, partly filled
+            // one; in the ring, whatever it touched.)
             constexpr std::size_t kKeepWarm = 256 * 1024;
-            const std::size_t from = std::max(kKeepWarm, roundDown(r.used, kBlock));
-            const std::size_t to = roundUp(r.used, pageSize());
+            const std::size_t from = r.ring ? kKeepWarm : std::max(kKeepWarm, roundDown(r.touched, kBlock));
+            const std::size_t to = roundUp(r.touched, pageSize());
             if (to > from) ::madvise(r.base + from, to - from, MADV_DONTNEED);
             r.used = 0;
+            r.touched = 0;
+            r.ring = true;
+        }
+        // The ring. A stream whose chunks die a little after they are read (a file
+        // stream writing them behind, lesson 06) keeps some alive at every read, so the
+        // rewind above never comes, and the reads would walk on through the region,
+        // each page faulted in (and zeroed) at its first write and given back behind:
+        // a page fault per 4 KiB, 17% of lesson 06's raw server (docs/performance.md).
+        // Instead, while the reads fit in the region's first kRing bytes, they go back
+        // to its start if no chunk is alive there any more: the same warm pages, read
+        // into again. When a read would reach a block that still holds a live chunk (a
+        // consumer that keeps them, lesson 01), the region leaves the ring for good,
+        // goes on after the last byte it handed out, and gives back, as before, each
+        // block its chunks no longer touch.
+        if (r.ring) {
+            const std::size_t n = std::min(max, r.reserved - r.used);
+            const std::size_t end = r.used + n;
+            bool leave = false;
+            if (end > kRing) {
+                if (r.holds[0] == 0 && n <= kBlock) r.used = 0;  // back to the start
+                else leave = true;
+            } else if (n > 0 && (end - 1) / kBlock != r.used / kBlock && r.holds[(end - 1) / kBlock] != 0) {
+                leave = true;  // the next block is still in use
+            }
+            if (leave) {
+                r.ring = false;
+                r.used = std::max(r.used, r.touched);
+                r.giveBackFree(0, kRingBlocks - 1);
+            }
         }
         // Filled to its last byte: a stream can read any size, and a region that
         // moved on with bytes to spare would cut the upload in two, so concat() would
