@@ -5,6 +5,7 @@
 //   mprotect(2) READ|WRITE  make the next stretch writable, doubling as reads need more
 //   read(2) into it         the kernel gives a page of memory at its first write
 //   madvise(2) DONTNEED     give back each 2 MiB block that no live chunk touches
+//                           (not while the reads go round the first 4 MiB: room())
 //   munmap(2)               when the socket and the last chunk are gone
 //
 // Which memory goes back. The region is cut into 2 MiB blocks, each with a count of

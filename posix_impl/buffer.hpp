@@ -23,7 +23,10 @@
 ///    `MADV_DONTNEED`) 2 MiB at a time, wherever it lies, and an arena whose chunks are
 ///    all gone starts again from its start: a program that handles each chunk and drops
 ///    it stays in constant memory, and one that keeps a small slice of a chunk keeps
-///    that chunk's 2 MiB block, not the chunks after it.
+///    that chunk's 2 MiB block, not the chunks after it;
+///  - a program that drops each chunk a little later (a file stream writing behind the
+///    socket, lesson 06) reads round the arena's first 4 MiB, a ring, into pages
+///    already faulted in, instead of walking on through fresh ones.
 ///
 /// Any other `concat` copies, and frees each chunk as soon as it is copied, so peak
 /// memory stays near one copy of the data.
