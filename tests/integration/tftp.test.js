@@ -24,7 +24,7 @@ const crypto = require('node:crypto');
 const dgram = require('node:dgram');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, requireBuilt, freeUdpPort, workDir, spawnProc, killAll, run, startServer, until, sameFileBytes: sameBytes, tmpfsWrap } = require('./helpers');
+const { ROOT, requireBuilt, freeUdpPort, deadUdpPort, workDir, spawnProc, killAll, run, startServer, until, sameFileBytes: sameBytes, tmpfsWrap } = require('./helpers');
 const { impairedTransfers } = require('./tftp-impair');
 
 const SERVER = path.join(ROOT, 'build', 'lessons', '07_tftp_server');
@@ -510,7 +510,7 @@ describe('the kit\'s client: usage and no server', () => {
 
   test('with nobody listening it gives up after its retries: exit status 1 and no local file', async () => {
     const dir = workDir({ serverFiles: false, clientFiles: true });
-    const port = await freeUdpPort();
+    const port = await deadUdpPort();
     const r = await run(CLIENT, ['get', 'x', 'client_files/x', '--port', String(port)], { cwd: dir, ms: 15000 });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^tftp error 0: no answer from the server/m);

@@ -27,6 +27,7 @@ const dgram = require('node:dgram');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { deadUdpPort } = require('./helpers');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CPP_SERVER = path.join(ROOT, 'build', 'lessons', '03_udp_server');
@@ -317,7 +318,7 @@ for (const [serverKind, clientKind] of [['node', 'cpp'], ['node', 'raw'], ['cpp'
 
 test('no server listening: the client still reports success (UDP has no acknowledgment)', { timeout: 30000 }, async () => {
   const dir = workDir();
-  const port = await freeUdpPort('udp4');
+  const port = await deadUdpPort();
   fs.writeFileSync(path.join(dir, 'client_files', 'client.txt'), 'nobody is there');
   for (const kind of ['cpp', 'raw', 'node']) {
     const client = await runClient(kind, dir, ['--port', String(port)]);
