@@ -8,8 +8,9 @@
 // - freeTcpPort(), freeUdpPort(type): a port nobody holds right now (bind port 0,
 //   read the port, close). Another process may take it before our server binds it,
 //   so servers are started through startServer(), which retries on EADDRINUSE;
-// - deadUdpPort(): a port to send to when nobody must answer, from below the
-//   ephemeral range, so that no server started meanwhile can be given it;
+// - deadTcpPort(), deadUdpPort(): a port to connect or send to when nobody must
+//   answer, from below the ephemeral range, so that no server started meanwhile can
+//   be given it;
 // - workDir({ serverFiles, clientFiles }): a fresh directory under one temporary root
 //   (fs.mkdtempSync(os.tmpdir()...)), removed when the test process exits;
 // - Proc / spawnProc(): a child process whose stdout/stderr are collected as they
@@ -102,16 +103,16 @@ function freeUdpPort(type = 'udp4') {
   });
 }
 
-// A UDP port with nobody on it, for a test that sends to "no server": it is taken below
-// the kernel's ephemeral range (ip_local_port_range), where bind(0) never lands. A port
-// from freeUdpPort() could be handed, while the datagrams are still being sent, to a
-// server that a test running at the same time starts on its own freeUdpPort(). That
-// server would then receive them: under `make test-epoll`, lesson 03's raw server in
-// udp.test.js once saved a file its test had not sent (the likely sender: tftp.test.js's
-// client retrying to a port "nobody listens on"). harness.js's deadPort() does the same
-// for TCP.
+// A port with nobody on it, for a test that sends or connects to "no server": it is
+// taken below the kernel's ephemeral range (ip_local_port_range), where bind(0) never
+// lands. A port from freeUdpPort() or freeTcpPort() could be handed, while the test is
+// still sending or connecting, to a server that a test running at the same time starts
+// on its own free port, and that server would answer: under `make test-epoll`, lesson
+// 03's raw server in udp.test.js once saved a file its test had not sent (most likely
+// the datagrams of a client sending to a port "nobody listens on"). harness.js's
+// deadPort() does the same for the differential fuzz.
 const deadHandedOut = new Set();
-async function deadUdpPort() {
+async function deadPort(bindOnce) {
   let low = 32768;
   try {
     low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
@@ -122,17 +123,23 @@ async function deadUdpPort() {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = from + Math.floor(Math.random() * (low - from));
     if (deadHandedOut.has(port)) continue;
-    const free = await new Promise((resolve) => {
-      const s = dgram.createSocket('udp6');  // '::' covers IPv4 too
-      s.once('error', () => resolve(false));
-      s.bind(port, () => s.close(() => resolve(true)));
-    });
-    if (!free) continue;
+    if (!(await new Promise((resolve) => bindOnce(port, resolve)))) continue;
     deadHandedOut.add(port);
     return port;
   }
-  throw new Error('no free UDP port found below the ephemeral range');
+  throw new Error('no free port found below the ephemeral range');
 }
+// Each binds '::' (which covers IPv4 too) and closes at once: free for both families.
+const deadUdpPort = () => deadPort((port, done) => {
+  const s = dgram.createSocket('udp6');
+  s.once('error', () => done(false));
+  s.bind(port, () => s.close(() => done(true)));
+});
+const deadTcpPort = () => deadPort((port, done) => {
+  const s = net.createServer();
+  s.once('error', () => done(false));
+  s.listen(port, '::', () => s.close(() => done(true)));
+});
 
 // ---------------------------------------------------------------- directories
 
@@ -295,6 +302,6 @@ function tmpfsWrap() {
 
 module.exports = {
   ROOT, BIN, RAW, BLOCKING, TWIN, requireBuilt, sleep, until,
-  freeTcpPort, freeUdpPort, deadUdpPort, workDir,
+  freeTcpPort, freeUdpPort, deadTcpPort, deadUdpPort, workDir,
   Proc, spawnProc, killAll, run, startServer, sameFileBytes, tmpfsWrap,
 };

@@ -160,7 +160,7 @@ for (const twin of ['kit', 'raw']) describe(`lesson output parity: ${twin === 'r
 
   it('TCP client with no server: the unhandled ECONNREFUSED report', async () => {
     const runs = await bothSides(async (side) => {
-      const port = await h.freePort();  // nobody listens there
+      const port = await h.deadPort();  // nobody listens there, nor will (below the ephemeral range)
       const client = await start(side, 'tcpClient', port, workdir(Buffer.from('hello\n'))).done;
       assert.equal(client.code, 1, `${side} client exit status\n${client.stderr}`);
       return { client: { proc: client, port } };

@@ -381,7 +381,7 @@ test('an unknown --host: the raw C++ server prints the first line of what server
 // ---------------------------------------------------------------- no server
 
 test('no server running: the C++ client dies like client.js, with Node\'s unhandled ECONNREFUSED report and status 1', { timeout: 30000 }, async () => {
-  const port = await h.freeTcpPort(); // free, and nothing will listen on it
+  const port = await h.deadTcpPort(); // nothing listens there, nor will
   const dir = h.workDir({ serverFiles: false });
   fs.writeFileSync(path.join(dir, CLIENT_FILE), 'ninguem escuta');
   const [cpp, node] = await Promise.all([runClient('cpp', dir, port), runClient('node', dir, port)]);
@@ -407,7 +407,7 @@ test('no server running: the C++ client dies like client.js, with Node\'s unhand
 });
 
 test('no server running: the raw C++ client exits with status 1 like client.js, printing only the error line of Node\'s report', { timeout: 30000 }, async () => {
-  const port = await h.freeTcpPort(); // free, and nothing will listen on it
+  const port = await h.deadTcpPort(); // nothing listens there, nor will
   const dir = h.workDir({ serverFiles: false });
   fs.writeFileSync(path.join(dir, CLIENT_FILE), 'ninguem escuta');
   const [raw, node] = await Promise.all([runClient('raw', dir, port), runClient('node', dir, port)]);

@@ -22,7 +22,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
-const { ROOT, BIN, requireBuilt, spawnProc, killAll, run, startServer, until, workDir, freeTcpPort, tmpfsWrap } = require('./helpers');
+const { ROOT, BIN, requireBuilt, spawnProc, killAll, run, startServer, until, workDir, deadTcpPort, tmpfsWrap } = require('./helpers');
 
 const SERVER = path.join(ROOT, 'build', 'lessons', '06_upload_server');
 const CLIENT = path.join(ROOT, 'build', 'lessons', '06_upload_client');
@@ -369,7 +369,7 @@ describe('lesson 06: the client exit statuses', () => {
   test('a refused connection: one line on stderr, exit 1', async () => {
     const dir = workDir();
     clientFile(dir, 10);
-    const port = await freeTcpPort();
+    const port = await deadTcpPort();
     const c = await run(CLIENT, ['--port', String(port)], { cwd: dir });
     assert.equal(c.code, 1);
     assert.equal(c.stderr, `error: connect ECONNREFUSED 127.0.0.1:${port}\n`);

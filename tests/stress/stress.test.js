@@ -989,7 +989,7 @@ test('localhost as ::1 and 127.0.0.1 (unshare -m, bind-mounted /etc/hosts), no s
   const hosts = path.join(dir, 'hosts');
   fs.writeFileSync(hosts, '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n');
   const wrap = ['unshare', '-m', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts];
-  const port = await h.freeTcpPort();  // free on '::', so on ::1 and 127.0.0.1
+  const port = await h.deadTcpPort();  // free on '::', so on ::1 and 127.0.0.1, and below the ephemeral range
   const cpp = spawnClient('cpp', dir, port, { wrap });
   const node = spawnClient('node', dir, port, { wrap });
   try {
