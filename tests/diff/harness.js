@@ -6,9 +6,9 @@
 
 const { spawn } = require('node:child_process');
 const dgram = require('node:dgram');
-const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
+const { deadTcpPort } = require('../integration/helpers');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -100,28 +100,9 @@ async function freePort() {
 // a program running at the same time, and one was, once (make stress: fuzz seed1060,
 // node "ECONNREFUSED" against c++ "connect"). Below the range only an explicit bind to
 // that number can take it, and the kit's tests never bind a number of their own there.
-async function deadPort() {
-  let low = 32768;
-  try {
-    low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
-  } catch {
-    // not Linux: keep the usual default
-  }
-  const from = Math.min(10000, Math.max(1025, low - 1000));
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = from + Math.floor(Math.random() * (low - from));
-    if (handedOut.has(port)) continue;
-    const free = await tryBind((done) => {
-      const s = net.createServer();
-      s.once('error', () => done(false));
-      s.listen(port, '::', () => s.close(() => done(true)));
-    });
-    if (!free) continue;
-    handedOut.add(port);
-    return port;
-  }
-  throw new Error('no free port found below the ephemeral range');
-}
+// The search is helpers.js's (deadTcpPort), shared with the integration suites' refused
+// and no-server cases.
+const deadPort = deadTcpPort;
 
 // ---------------------------------------------------------------- processes
 
