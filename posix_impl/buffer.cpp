@@ -245,9 +245,9 @@ std::span<std::uint8_t> ReadArena::room(std::size_t max) {
         // Instead, while the reads fit in the region's first kRing bytes, they go back
         // to its start if no chunk is alive there any more: the same warm pages, read
         // into again. When a read would reach a block that still holds a live chunk (a
-        // consumer that keeps them, lesson 01), the region leaves the ring for good,
-        // goes on after the last byte it handed out, and gives back, as before, each
-        // block its chunks no longer touch.
+        // consumer that keeps them, lesson 01), the region leaves the ring until its
+        // next rewind, goes on after the last byte it handed out, and gives back, as
+        // before, each block its chunks no longer touch.
         if (r.ring) {
             const std::size_t n = std::min(max, r.reserved - r.used);
             const std::size_t end = r.used + n;

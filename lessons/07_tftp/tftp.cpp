@@ -104,9 +104,8 @@ void Transfer::sendWindow() {
         // stops short of the window (a gap: a block, or its ACK, was lost).
         if (k <= sentUpTo_) ++retransmissions_;
         else sentUpTo_ = k;
-        const std::uint64_t offset = (k - 1) * opts_.blksize;
-        const std::size_t want = static_cast<std::size_t>(
-            std::min<std::uint64_t>(opts_.blksize, fileSize_ > offset ? fileSize_ - offset : 0));
+        const std::uint64_t offset = blockOffset(k);
+        const std::size_t want = blockLength(k);
         // One packet's memory serves block after block: in lock-step the previous
         // DATA's Buffer is gone (sent without a callback: nothing holds it) before its ACK comes, so
         // nothing is allocated or freed per block. While a Buffer of it is still held
@@ -368,13 +367,10 @@ bool Transfer::readBlock(std::uint64_t offset, std::uint8_t* to, std::size_t wan
 // read again in its turn, and that read reports the error.
 void Transfer::readAhead(std::uint64_t k) {
     if (opts_.blksize <= kFileChunk / 2 || k > totalBlocks_ || k == aheadBlock_) return;
-    const std::uint64_t offset = (k - 1) * opts_.blksize;
-    const auto want = static_cast<std::size_t>(
-        std::min<std::uint64_t>(opts_.blksize, fileSize_ > offset ? fileSize_ - offset : 0));
     if (!ahead_ || ahead_.use_count() > 1)
         ahead_ = std::make_shared_for_overwrite<std::uint8_t[]>(kDataHeader + opts_.blksize);
     putDataHeader(ahead_.get(), static_cast<std::uint16_t>(k & 0xffff));
-    aheadBlock_ = preadAll(file_.get(), ahead_.get() + kDataHeader, want, offset) ? k : 0;
+    aheadBlock_ = preadAll(file_.get(), ahead_.get() + kDataHeader, blockLength(k), blockOffset(k)) ? k : 0;
 }
 
 bool Transfer::writeBlock(std::span<const std::uint8_t> data) {

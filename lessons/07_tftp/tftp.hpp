@@ -23,6 +23,7 @@
 #include "fd.hpp"
 #include "timers.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -198,6 +199,12 @@ private:
     void onData(std::uint16_t wire, std::span<const std::uint8_t> data);
     bool readBlock(std::uint64_t offset, std::uint8_t* to, std::size_t want);
     void readAhead(std::uint64_t block);
+    /// Block k's place in the file and its length (the last one is short, maybe empty).
+    std::uint64_t blockOffset(std::uint64_t k) const { return (k - 1) * opts_.blksize; }
+    std::size_t blockLength(std::uint64_t k) const {
+        const std::uint64_t offset = blockOffset(k);
+        return static_cast<std::size_t>(std::min<std::uint64_t>(opts_.blksize, fileSize_ > offset ? fileSize_ - offset : 0));
+    }
     bool fillChunk(std::uint64_t offset);
     bool inChunk(std::uint64_t offset, std::size_t want) const;
     bool writeBlock(std::span<const std::uint8_t> data);
