@@ -250,13 +250,20 @@ std::span<std::uint8_t> ReadArena::room(std::size_t max) {
         // before, each block its chunks no longer touch.
         if (r.ring) {
             const std::size_t n = std::min(max, r.reserved - r.used);
-            const std::size_t end = r.used + n;
             bool leave = false;
-            if (end > kRing) {
+            if (r.used + n > kRing) {
                 if (r.holds[0] == 0 && n <= kBlock) r.used = 0;  // back to the start
                 else leave = true;
-            } else if (n > 0 && (end - 1) / kBlock != r.used / kBlock && r.holds[(end - 1) / kBlock] != 0) {
-                leave = true;  // the next block is still in use
+            }
+            // Each block the read enters must hold no live chunk: the one it crosses
+            // into, and the one it starts in when it starts on that block's first byte
+            // (a 64 KiB read does, at every 2 MiB). Inside a block entered free, the
+            // bytes ahead of `used` are free too: nothing there was handed out since.
+            if (!leave && n > 0) {
+                const std::size_t first = (r.used + kBlock - 1) / kBlock;  // the next block boundary's
+                for (std::size_t b = first; b <= (r.used + n - 1) / kBlock; ++b) {
+                    if (r.holds[b] != 0) leave = true;  // still in use
+                }
             }
             if (leave) {
                 r.ring = false;

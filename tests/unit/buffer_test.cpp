@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <numeric>
@@ -38,6 +39,12 @@ Buffer readInto(ReadArena& arena, std::size_t n, std::uint8_t value) {
     ::close(fds[0]);
     ::close(fds[1]);
     return arena.commit(n);
+}
+
+/// Whether every byte of @p chunk is @p value (memcmp: quick under ASan too).
+bool allBytesAre(const Buffer& chunk, std::uint8_t value) {
+    const std::vector<std::uint8_t> want(chunk.size(), value);
+    return std::memcmp(chunk.data(), want.data(), want.size()) == 0;
 }
 
 std::vector<std::uint8_t> pattern(std::size_t n) {
@@ -225,6 +232,51 @@ TEST_CASE("a consumer that drops its chunks a little late reads into the same pa
     }
     REQUIRE(static_cast<std::size_t>(highest - lowest) < 4 * 1024 * 1024);
     REQUIRE(arena.residentBytes() <= 4 * 1024 * 1024);
+}
+
+TEST_CASE("the reads come round the ring only into blocks no live chunk touches", "[buffer]") {
+    // The file stream was nearly caught up when the reads went back to the ring's
+    // start (block 0 free), but the last chunk read before that, at the end of block 1,
+    // is still queued when the reads come to block 1 again: they must go elsewhere. A
+    // 64 KiB read lands exactly on the block's first byte, so a check made only when a
+    // read crosses into a block would miss it.
+    ReadArena arena;
+    std::deque<Buffer> window;  // the file stream's queue: two chunks behind the reads
+    Buffer last;                // the chunk at 4 MiB - 64 KiB, still queued
+    for (int i = 0; i < 160; ++i) {  // 10 MiB: round the ring twice and more
+        window.push_back(readInto(arena, 64 * 1024, static_cast<std::uint8_t>(i)));
+        if (i == 63) last = window.back();
+        if (window.size() > 2) window.pop_front();
+    }
+    REQUIRE(allBytesAre(last, 63));
+}
+
+TEST_CASE("a queue that grows and shrinks: every chunk keeps its bytes until it is dropped", "[buffer]") {
+    // Lesson 06's server: the file stream's queue grows while the disk (or the hash)
+    // is slow and empties when it catches up, from nothing to more than the ring's
+    // 4 MiB. Whatever its length, no read may land on a queued chunk. The queue's
+    // target length changes every 10 reads (0 to 100 chunks, fixed pseudo-random
+    // sequences); reads of 64 KiB, and of odd sizes that cross the 2 MiB blocks.
+    for (const std::size_t readSize : {std::size_t{64 * 1024}, std::size_t{40000}}) {
+        for (std::uint32_t seed : {1u, 2u, 3u}) {
+            ReadArena arena;
+            std::deque<std::pair<Buffer, std::uint8_t>> queue;
+            std::size_t depth = 0;
+            for (int i = 0; i < 1500; ++i) {
+                if (i % 10 == 0) {
+                    seed = seed * 1103515245u + 12345u;
+                    depth = (seed >> 16) % 101;
+                }
+                const auto value = static_cast<std::uint8_t>(i * 7 + 1);
+                queue.emplace_back(readInto(arena, readSize, value), value);
+                while (queue.size() > depth) {
+                    INFO("read size " << readSize << ", read " << i << ", queue " << queue.size());
+                    REQUIRE(allBytesAre(queue.front().first, queue.front().second));
+                    queue.pop_front();
+                }
+            }
+        }
+    }
 }
 
 TEST_CASE("a small slice kept from the first chunk does not keep later chunks resident", "[buffer]") {
