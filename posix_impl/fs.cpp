@@ -154,9 +154,16 @@ void ReadStream::startRead() {
             // pipe, a FIFO or a terminal gets one read per job, as in Node: a second
             // read(2) there would hold the first chunk back until the writer writes
             // again (and a writer waiting for that chunk would wait forever).
+            //
+            // A stream with an afterRead hook reads one chunk per job too: the hook's
+            // work dwarfs a hand-off (lesson 06's SHA-256, ~45 us per 64 KiB against a
+            // few us), and each chunk then reaches the loop as soon as it is hashed, so
+            // the socket gets a steady 64 KiB at a time instead of 256 KiB bursts after
+            // waits. Lesson 06's framed 1 GiB upload: median 1.85 s against 2.17 s with
+            // four reads per job (5 rounds each, same binaries, docs/performance.md).
             struct stat st {};
             const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-            const int reads = regular ? kReadsPerJob : 1;
+            const int reads = regular && !afterRead ? kReadsPerJob : 1;
             for (int i = 0; i < reads; ++i) {
                 // Not zeroed first (Node's allocUnsafe): read(2) overwrites what it returns.
                 auto bytes = std::make_unique_for_overwrite<std::uint8_t[]>(kChunkSize);

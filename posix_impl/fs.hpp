@@ -16,7 +16,8 @@
 /// (project issue 21 counted 33,000 context switches and 8 system calls per chunk for
 /// a 1 GiB upload by lesson 02, against 2 for a plain read/write loop). On a regular
 /// file, the kit's job does up to `kReadsPerJob` read(2)s of 64 KiB in a row (a pipe or
-/// a FIFO gets one per job, as in Node: a read there waits for its writer), while the loop sends the
+/// a FIFO gets one per job, as in Node: a read there waits for its writer, and so does a
+/// stream with an `afterRead` hook: see ReadStreamOptions), while the loop sends the
 /// chunks read before, and hands them over with one wake-up. The chunks, their order,
 /// `data`/`end`/`error`, and pause/resume are Node's; only fewer hand-offs happen, and
 /// at most 2 x `kReadsPerJob` chunks (512 KiB) wait in the stream instead of Node's one.
@@ -72,7 +73,9 @@ struct ReadStreamOptions {
     /// after its read(2), for work on the bytes that should not hold up the loop (lesson
     /// 06's client computes the SHA-256 there). The calls for one stream never overlap
     /// and each comes before its chunk's `data`; the function must not touch what the
-    /// loop thread uses meanwhile. The twin of WriteStreamOptions::beforeWrite.
+    /// loop thread uses meanwhile. The twin of WriteStreamOptions::beforeWrite. With
+    /// it, each job reads one chunk (not `kReadsPerJob`): the hook's work outweighs a
+    /// hand-off, and each chunk goes out as soon as its hook has run.
     std::function<void(std::span<const std::uint8_t>)> afterRead = {};
 };
 

@@ -140,6 +140,35 @@ TEST_CASE("afterRead sees every chunk, in order, off the loop thread, before its
     test::requireIdle();
 }
 
+TEST_CASE("with afterRead, each chunk is handed over as soon as its hook has run", "[fs]") {
+    // One chunk per pool job: when a chunk's 'data' comes, the hook has run for it and
+    // at most for the next one (the job started just before that 'data'), never for
+    // the three more that a job of kReadsPerJob reads would hold back.
+    const std::string path = tempPath("after-steady.bin");
+    const Buffer all = pattern(12 * fs::ReadStream::kChunkSize, 3);
+    bool written = false;
+    fs::writeFile(path, all, [&](const std::optional<Error>& err) { written = !err; });
+    Loop::getDefault().run();
+    REQUIRE(written);
+    auto hooked = std::make_shared<std::atomic<std::size_t>>(0);
+    fs::ReadStreamOptions options;
+    options.afterRead = [hooked](std::span<const std::uint8_t> bytes) { *hooked += bytes.size(); };
+    auto rs = fs::createReadStream(path, std::move(options));
+    std::size_t delivered = 0, mostAhead = 0;
+    rs->on("data", [&](const Buffer& chunk) {
+        delivered += chunk.size();
+        mostAhead = std::max(mostAhead, hooked->load() - delivered);
+    });
+    bool ended = false;
+    rs->on("end", [&] { ended = true; });
+    Loop::getDefault().run();
+    REQUIRE(ended);
+    CHECK(delivered == all.size());
+    CHECK(mostAhead <= fs::ReadStream::kChunkSize);
+    std::remove(path.c_str());
+    test::requireIdle();
+}
+
 TEST_CASE("a WriteStream with O_EXCL on an existing file emits EEXIST with the path, then close", "[fs]") {
     const std::string path = tempPath("excl.bin");
     bool created = false;
