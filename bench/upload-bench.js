@@ -16,7 +16,8 @@
 //   zerocopy  both: sendfile(2) in the client, splice(2) in the server
 // Round after round, in an order that rotates each round. For each program column:
 // start the server on a free port, wait for its "listening on" line, spawn the client
-// under `perf stat` (its CPU time); the clock runs from spawning the client to its
+// through bash, whose `times` gives its CPU time (not `perf stat`: its counters slowed
+// lesson 06's client, which switches threads 39,000 times per GiB); the clock runs from spawning the client to its
 // exit (it exits after the server's answer, or for the floor client after the server
 // closes: the file is saved by then); the client must exit 0 and the saved file must
 // match (size, and three 64 KiB samples). Then read the server's peak RSS (VmHWM) and
@@ -134,8 +135,8 @@ async function runColumn(kind, dir, file, sizeBytes, { perfFile } = {}) {
       perf = perfAttach(server.pid, perfFile);
       await L.sleep(300);  // perf needs a moment to attach
     }
-    const statFile = path.join(server.outDir, 'client.perf');
-    const argv = L.perfStatArgv(clientArgv, statFile);
+    const timesFile = path.join(server.outDir, 'client.times');
+    const argv = L.cpuTimesArgv(clientArgv, timesFile);
     const t0 = performance.now();
     client = L.track(spawn(argv[0], argv.slice(1), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }));
     let clientErr = '';
@@ -148,7 +149,7 @@ async function runColumn(kind, dir, file, sizeBytes, { perfFile } = {}) {
     const serverThreads = threads(server.pid);
     const profile = perf ? await perf.stop() : undefined;
     perf = undefined;
-    const clientCpu = (L.readPerfStat(statFile)['task-clock'] ?? NaN) / 1000;
+    const clientCpu = L.readCpuTimes(timesFile);
     const files = fs.readdirSync(saveDir).filter((f) => !f.startsWith('.'));
     if (files.length !== 1) throw new Error(`${kind}: expected one saved file, found ${files.length}`);
     const saved = path.join(saveDir, files[0]);
@@ -228,7 +229,7 @@ function reportLines(data) {
   out.push('Throughput: size / time from spawning the client to its exit (after the server\'s answer), median of the ' +
     'rounds in brackets; x floor and x Node are throughput ratios (above 1: faster). fsync off (--no-fsync), files on ' +
     `${data.tmp}. Server CPU: user + system of every thread (/proc/PID/task/*/stat) at the end of the upload; client CPU: ` +
-    '`perf stat` task-clock. The machine has 2 cores for client and server together. Method: docs/performance.md.');
+    'user + system from wait4(2) (bash\'s `times`). The machine has 2 cores for client and server together. Method: docs/performance.md.');
   out.push('');
   const goals = goalLines(data);
   if (goals.length) {
