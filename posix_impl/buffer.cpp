@@ -249,11 +249,17 @@ std::span<std::uint8_t> ReadArena::room(std::size_t max) {
         // next rewind, goes on after the last byte it handed out, and gives back, as
         // before, each block its chunks no longer touch.
         if (r.ring) {
-            const std::size_t n = std::min(max, r.reserved - r.used);
-            bool leave = false;
-            if (r.used + n > kRing) {
-                if (r.holds[0] == 0 && n <= kBlock) r.used = 0;  // back to the start
-                else leave = true;
+            // (A first read larger than the ring, which no socket makes, already went
+            // past it: that region is no ring.)
+            bool leave = r.touched > kRing;
+            std::size_t n = std::min(max, r.reserved - r.used);
+            if (!leave && r.used + n > kRing) {
+                if (r.holds[0] == 0 && max <= kBlock) {  // back to the start
+                    r.used = 0;
+                    n = max;  // what the read below gets, so what the check covers
+                } else {
+                    leave = true;
+                }
             }
             // Each block the read enters must hold no live chunk: the one it crosses
             // into, and the one it starts in when it starts on that block's first byte

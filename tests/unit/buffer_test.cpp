@@ -251,6 +251,27 @@ TEST_CASE("the reads come round the ring only into blocks no live chunk touches"
     REQUIRE(allBytesAre(last, 63));
 }
 
+TEST_CASE("a region filled by its first read: a slice kept from it is not read into again", "[buffer]") {
+    // No socket reads 1 GiB at once, but room() allows it: the region is full after one
+    // read, and the next room() must not go back to the start over a kept slice (it
+    // did: the ring checked the blocks for the 0 bytes left in the region, then handed
+    // out 8 MiB from its start). Found by review; the read is memset, not read(2).
+    constexpr std::size_t kMiB = 1024 * 1024;
+    ReadArena arena;
+    auto room = arena.room(ReadArena::kReserve);
+    REQUIRE(room.size() == ReadArena::kReserve);
+    std::memset(room.data() + 3 * kMiB, 0xAB, 100);
+    Buffer whole = arena.commit(room.size());
+    std::vector<Buffer> slice{whole.subarray(3 * kMiB, 3 * kMiB + 100)};
+    const Buffer kept = Buffer::concat(std::move(slice));  // holds block 1 alone
+    whole = Buffer();
+    auto next = arena.room(8 * kMiB);
+    REQUIRE(!next.empty());
+    std::memset(next.data(), 0, next.size());
+    const Buffer after = arena.commit(next.size());
+    REQUIRE(allBytesAre(kept, 0xAB));
+}
+
 TEST_CASE("a queue that grows and shrinks: every chunk keeps its bytes until it is dropped", "[buffer]") {
     // Lesson 06's server: the file stream's queue grows while the disk (or the hash)
     // is slow and empties when it catches up, from nothing to more than the ring's
