@@ -17,8 +17,8 @@
 // Round after round, in an order that rotates each round. For each program column:
 // start the server on a free port, wait for its "listening on" line, spawn the client
 // through bash, whose `times` gives its CPU time (not `perf stat`: its counters slowed
-// lesson 06's client, which switches threads 39,000 times per GiB); the clock runs from spawning the client to its
-// exit (it exits after the server's answer, or for the floor client after the server
+// lesson 06's client, which switches threads 39,000 times per GiB); the clock runs from
+// spawning the client to its exit (it exits after the server's answer, or for the floor client after the server
 // closes: the file is saved by then); the client must exit 0 and the saved file must
 // match (size, and three 64 KiB samples). Then read the server's peak RSS (VmHWM) and
 // every server thread's CPU time (/proc/PID/task/*/stat, with its name), and kill it.

@@ -266,9 +266,9 @@ std::span<std::uint8_t> ReadArena::room(std::size_t max) {
             // (a 64 KiB read does, at every 2 MiB). Inside a block entered free, the
             // bytes ahead of `used` are free too: nothing there was handed out since.
             if (!leave && n > 0) {
-                const std::size_t first = (r.used + kBlock - 1) / kBlock;  // the next block boundary's
-                for (std::size_t b = first; b <= (r.used + n - 1) / kBlock; ++b) {
-                    if (r.holds[b] != 0) leave = true;  // still in use
+                // From the first block that starts at or after `used` to the read's last.
+                for (std::size_t b = (r.used + kBlock - 1) / kBlock; b <= (r.used + n - 1) / kBlock && !leave; ++b) {
+                    leave = r.holds[b] != 0;  // still in use
                 }
             }
             if (leave) {
